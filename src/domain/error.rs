@@ -1,0 +1,126 @@
+//! Error policy of the domain.
+//!
+//! Every failure a customer can cause is a [`DomainError`]: it names the offending
+//! parameter or object in a sentence fit to show the customer, and maps to exactly one
+//! stable [`ErrorCode`]. Codes are part of the wire contract (`anveo-api.md` §3): new
+//! codes may be added, existing ones are never renamed.
+
+use std::fmt;
+
+/// The stable machine codes of the API, carried as `<ERROR CODE="...">`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    AuthFailed,
+    SignatureInvalid,
+    MalformedRequest,
+    UnknownAction,
+    MissingParameter,
+    InvalidParameter,
+    AccountNotFound,
+    AreaNotFound,
+    DidTypeNotOffered,
+    RatePlanNotFound,
+    NotEnoughStock,
+    InsufficientFunds,
+    DidNotFound,
+    RateLimited,
+    InternalError,
+}
+
+impl ErrorCode {
+    /// The code as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AuthFailed => "AUTH_FAILED",
+            ErrorCode::SignatureInvalid => "SIGNATURE_INVALID",
+            ErrorCode::MalformedRequest => "MALFORMED_REQUEST",
+            ErrorCode::UnknownAction => "UNKNOWN_ACTION",
+            ErrorCode::MissingParameter => "MISSING_PARAMETER",
+            ErrorCode::InvalidParameter => "INVALID_PARAMETER",
+            ErrorCode::AccountNotFound => "ACCOUNT_NOT_FOUND",
+            ErrorCode::AreaNotFound => "AREA_NOT_FOUND",
+            ErrorCode::DidTypeNotOffered => "DID_TYPE_NOT_OFFERED",
+            ErrorCode::RatePlanNotFound => "RATE_PLAN_NOT_FOUND",
+            ErrorCode::NotEnoughStock => "NOT_ENOUGH_STOCK",
+            ErrorCode::InsufficientFunds => "INSUFFICIENT_FUNDS",
+            ErrorCode::DidNotFound => "DID_NOT_FOUND",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::InternalError => "INTERNAL_ERROR",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure caused by what the customer asked for. The message is shown to them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("parameter {name} is required")]
+    MissingParameter { name: String },
+    #[error("parameter {name} has invalid value '{value}': {reason}")]
+    InvalidParameter {
+        name: String,
+        value: String,
+        reason: String,
+    },
+    #[error("account {0} not found")]
+    AccountNotFound(String),
+    #[error("AREA_ID '{0}' not found")]
+    AreaNotFound(String),
+    #[error("DID_TYPE {did_type} is not offered in AREA_ID '{area_id}'")]
+    DidTypeNotOffered { area_id: String, did_type: String },
+    #[error("RATE_PLAN_ID '{rate_plan_id}' is not offered in AREA_ID '{area_id}'")]
+    RatePlanNotFound {
+        area_id: String,
+        rate_plan_id: String,
+    },
+    #[error(
+        "not enough stock in AREA_ID '{area_id}': QUANTITY {requested} requested, {available} available"
+    )]
+    NotEnoughStock {
+        area_id: String,
+        requested: u32,
+        available: u64,
+    },
+    #[error("insufficient funds: the order costs {cost}, the balance is {balance}")]
+    InsufficientFunds { cost: String, balance: String },
+    #[error("DID '{0}' not found")]
+    DidNotFound(String),
+}
+
+impl DomainError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DomainError::MissingParameter { .. } => ErrorCode::MissingParameter,
+            DomainError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
+            DomainError::AccountNotFound(_) => ErrorCode::AccountNotFound,
+            DomainError::AreaNotFound(_) => ErrorCode::AreaNotFound,
+            DomainError::DidTypeNotOffered { .. } => ErrorCode::DidTypeNotOffered,
+            DomainError::RatePlanNotFound { .. } => ErrorCode::RatePlanNotFound,
+            DomainError::NotEnoughStock { .. } => ErrorCode::NotEnoughStock,
+            DomainError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
+            DomainError::DidNotFound(_) => ErrorCode::DidNotFound,
+        }
+    }
+
+    /// Shorthand for [`DomainError::InvalidParameter`].
+    pub fn invalid(name: &str, value: &str, reason: impl Into<String>) -> Self {
+        DomainError::InvalidParameter {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`DomainError::MissingParameter`].
+    pub fn missing(name: &str) -> Self {
+        DomainError::MissingParameter {
+            name: name.to_owned(),
+        }
+    }
+}

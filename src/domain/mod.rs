@@ -1,0 +1,22 @@
+//! The domain: newtypes that can only hold valid values (each with a `parse`), the
+//! records the store hands back, and the rules that do not need a database.
+//!
+//! Nothing here knows about XML, HTTP or SQL.
+
+pub mod account;
+pub mod catalog;
+pub mod clock;
+pub mod credentials;
+pub mod did;
+pub mod e164;
+pub mod error;
+pub mod money;
+pub mod order;
+
+pub use account::{AccountNumber, Caller};
+pub use catalog::{AreaId, CountryId, RatePlanId};
+pub use clock::{Clock, SystemClock, Timestamp};
+pub use did::{CallForwardType, Did, DidStatus, DidType, Routing};
+pub use e164::E164;
+pub use error::{DomainError, ErrorCode};
+pub use money::Money;
