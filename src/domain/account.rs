@@ -11,9 +11,8 @@ pub struct AccountNumber(String);
 
 impl AccountNumber {
     pub fn parse(name: &str, text: &str) -> Result<AccountNumber, DomainError> {
-        let well_formed = text.len() == 10
-            && text.bytes().all(|b| b.is_ascii_digit())
-            && !text.starts_with('0');
+        let well_formed =
+            text.len() == 10 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
         if !well_formed {
             return Err(DomainError::invalid(
                 name,

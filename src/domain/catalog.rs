@@ -15,9 +15,9 @@ impl AreaId {
         let id = text.strip_suffix('.').unwrap_or(text);
         let well_formed = !id.is_empty()
             && id.len() <= 64
-            && id.split('.').all(|part| {
-                !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric())
-            });
+            && id
+                .split('.')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !well_formed {
             return Err(DomainError::invalid(
                 name,
@@ -52,9 +52,7 @@ impl RatePlanId {
     /// Accepts any letter case; stored upper case.
     pub fn parse(name: &str, text: &str) -> Result<RatePlanId, DomainError> {
         let well_formed = (1..=16).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if !well_formed {
             return Err(DomainError::invalid(
                 name,
@@ -183,19 +181,33 @@ impl CatalogData {
     /// Checks internal consistency: every reference resolves and every type parses.
     pub fn validate(&self) -> Result<(), String> {
         use std::collections::HashSet;
-        let countries: HashSet<&str> = self.countries.iter().map(|c| c.country_id.as_str()).collect();
+        let countries: HashSet<&str> = self
+            .countries
+            .iter()
+            .map(|c| c.country_id.as_str())
+            .collect();
         let states: HashSet<&str> = self.states.iter().map(|s| s.state_id.as_str()).collect();
         let areas: HashSet<&str> = self.areas.iter().map(|a| a.area_id.as_str()).collect();
-        let plans: HashSet<&str> = self.rate_plans.iter().map(|p| p.rate_plan_id.as_str()).collect();
+        let plans: HashSet<&str> = self
+            .rate_plans
+            .iter()
+            .map(|p| p.rate_plan_id.as_str())
+            .collect();
         for state in &self.states {
             if !countries.contains(state.country_id.as_str()) {
-                return Err(format!("state {} names unknown country {}", state.state_id, state.country_id));
+                return Err(format!(
+                    "state {} names unknown country {}",
+                    state.state_id, state.country_id
+                ));
             }
         }
         for area in &self.areas {
             AreaId::parse("area_id", &area.area_id).map_err(|e| e.to_string())?;
             if !countries.contains(area.country_id.as_str()) {
-                return Err(format!("area {} names unknown country {}", area.area_id, area.country_id));
+                return Err(format!(
+                    "area {} names unknown country {}",
+                    area.area_id, area.country_id
+                ));
             }
             if let Some(state) = &area.state_id
                 && !states.contains(state.as_str())
@@ -207,18 +219,61 @@ impl CatalogData {
             }
         }
         for price in &self.prices {
-            if !areas.contains(price.area_id.as_str()) || !plans.contains(price.rate_plan_id.as_str()) {
+            if !areas.contains(price.area_id.as_str())
+                || !plans.contains(price.rate_plan_id.as_str())
+            {
                 return Err(format!(
                     "price for {} / {} names an unknown area or plan",
                     price.area_id, price.rate_plan_id
                 ));
             }
             if price.monthly100 < 0 || price.setup100 < 0 {
-                return Err(format!("price for {} / {} is negative", price.area_id, price.rate_plan_id));
+                return Err(format!(
+                    "price for {} / {} is negative",
+                    price.area_id, price.rate_plan_id
+                ));
             }
         }
         Ok(())
     }
+}
+
+/// A country in ANVEO.COUNTRIES.LIST.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CountryListing {
+    pub country_id: String,
+    pub country_name: String,
+    pub has_states: bool,
+    pub is_sms: bool,
+    pub is_fax: bool,
+}
+
+/// A state in ANVEO.STATES.LIST.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StateListing {
+    pub state_id: String,
+    pub state_name: String,
+    pub state_code: String,
+}
+
+/// A plan and its price in one area, as listed under an area.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanPrice {
+    pub rate_plan_id: String,
+    pub rate_plan_name: String,
+    pub monthly100: i64,
+    pub setup100: i64,
+}
+
+/// An area in ANVEO.AREAS.LIST.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AreaListing {
+    pub area_id: String,
+    pub area_name: String,
+    pub area_code: String,
+    /// Numbers of the requested type available now.
+    pub stock: u64,
+    pub plans: Vec<PlanPrice>,
 }
 
 #[cfg(test)]
@@ -227,7 +282,10 @@ mod tests {
 
     #[test]
     fn area_id_ignores_one_trailing_dot() {
-        assert_eq!(AreaId::parse("AREA_ID", "1.212.").unwrap().as_str(), "1.212");
+        assert_eq!(
+            AreaId::parse("AREA_ID", "1.212.").unwrap().as_str(),
+            "1.212"
+        );
         assert!(AreaId::parse("AREA_ID", "1.212..").is_err());
         assert!(AreaId::parse("AREA_ID", "").is_err());
         assert!(AreaId::parse("AREA_ID", "1 212").is_err());
@@ -235,7 +293,10 @@ mod tests {
 
     #[test]
     fn rate_plan_is_upper_cased() {
-        assert_eq!(RatePlanId::parse("RATE_PLAN_ID", "su").unwrap().as_str(), "SU");
+        assert_eq!(
+            RatePlanId::parse("RATE_PLAN_ID", "su").unwrap().as_str(),
+            "SU"
+        );
         assert!(RatePlanId::parse("RATE_PLAN_ID", "S U").is_err());
     }
 }

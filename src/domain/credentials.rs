@@ -51,7 +51,10 @@ mod tests {
     fn keys_are_40_lower_hex() {
         let key = generate_api_key();
         assert_eq!(key.len(), 40);
-        assert!(key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         assert_ne!(key, generate_api_key());
     }
 

@@ -45,13 +45,26 @@ mod tests {
 
     #[test]
     fn accepts_digits_with_optional_plus() {
-        assert_eq!(E164::parse("E164", "+12125550123").unwrap().as_str(), "12125550123");
-        assert_eq!(E164::parse("E164", "442079460000").unwrap().as_str(), "442079460000");
+        assert_eq!(
+            E164::parse("E164", "+12125550123").unwrap().as_str(),
+            "12125550123"
+        );
+        assert_eq!(
+            E164::parse("E164", "442079460000").unwrap().as_str(),
+            "442079460000"
+        );
     }
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in ["", "0123456789", "1234567", "1234567890123456", "1212 555 0123", "abc"] {
+        for bad in [
+            "",
+            "0123456789",
+            "1234567",
+            "1234567890123456",
+            "1212 555 0123",
+            "abc",
+        ] {
             assert!(E164::parse("E164", bad).is_err(), "{bad}");
         }
     }

@@ -24,8 +24,7 @@ impl Money {
         };
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
         let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2
-        {
+        if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || fraction.len() > 2 {
             return Err(format!(
                 "'{text}' is not an amount with at most two decimal places"
             ));
@@ -78,7 +77,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_amount() {
-        for bad in ["", "abc", "1.234", "1.", ".5", "1e3", "--1", "99999999999999999999"] {
+        for bad in [
+            "",
+            "abc",
+            "1.234",
+            "1.",
+            ".5",
+            "1e3",
+            "--1",
+            "99999999999999999999",
+        ] {
             assert!(Money::parse_decimal(bad).is_err(), "{bad}");
         }
     }
