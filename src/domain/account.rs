@@ -41,6 +41,35 @@ impl fmt::Display for AccountNumber {
     }
 }
 
+/// Longest e-mail address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// A plausible e-mail address: `local@domain`, no spaces or control characters, the
+/// domain with a dot. (Deliverability is not didhub's to judge.)
+pub fn validate_email(name: &str, text: &str) -> Result<(), DomainError> {
+    let plausible = text.chars().count() <= MAX_EMAIL_CHARS
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match text.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if plausible {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            name,
+            text,
+            "expected an e-mail address",
+        ))
+    }
+}
+
 /// An account as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -97,4 +126,34 @@ pub struct NewAccount {
     pub default_routing: Routing,
     /// SHA-256 of the account's first API key.
     pub key_hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_numbers_are_ten_digits() {
+        assert!(AccountNumber::parse("A", "1234567895").is_ok());
+        for bad in ["", "123456789", "0123456789", "12345678901", "12345abcde"] {
+            assert!(AccountNumber::parse("A", bad).is_err(), "{bad}");
+        }
+        assert_eq!(AccountNumber::random().as_str().len(), 10);
+    }
+
+    #[test]
+    fn emails_are_plausible() {
+        assert!(validate_email("E", "ops@example.com").is_ok());
+        for bad in [
+            "",
+            "ops",
+            "ops@",
+            "@example.com",
+            "ops@example",
+            "o ps@example.com",
+            "a@b@c.d",
+        ] {
+            assert!(validate_email("E", bad).is_err(), "{bad}");
+        }
+    }
 }

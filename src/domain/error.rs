@@ -56,6 +56,29 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Longest part of a bad value repeated in an error message.
+pub const QUOTED_VALUE_CHARS: usize = 64;
+
+/// A value made safe to repeat in a message: shortened, control characters escaped.
+fn quote_value(value: &str) -> String {
+    let mut quoted: String = value
+        .chars()
+        .take(QUOTED_VALUE_CHARS)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if value.chars().count() > QUOTED_VALUE_CHARS {
+        quoted.push('…');
+    }
+    quoted
+}
+
 /// A failure caused by what the customer asked for. The message is shown to them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -108,11 +131,12 @@ impl DomainError {
         }
     }
 
-    /// Shorthand for [`DomainError::InvalidParameter`].
+    /// Shorthand for [`DomainError::InvalidParameter`]. The value is quoted back at most
+    /// [`QUOTED_VALUE_CHARS`] characters long, with control characters escaped.
     pub fn invalid(name: &str, value: &str, reason: impl Into<String>) -> Self {
         DomainError::InvalidParameter {
             name: name.to_owned(),
-            value: value.to_owned(),
+            value: quote_value(value),
             reason: reason.into(),
         }
     }

@@ -11,6 +11,7 @@ pub mod did;
 pub mod e164;
 pub mod error;
 pub mod money;
+pub mod numbering;
 pub mod order;
 
 pub use account::{AccountNumber, Caller};

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::account::{Account, NewAccount};
-use crate::domain::catalog::{Area, CatalogData};
+use crate::domain::catalog::{Area, CatalogData, Country};
 use crate::domain::order::{OrderReceipt, OrderRequest};
 use crate::domain::{
     AccountNumber, AreaId, Caller, Clock, DidType, DomainError, E164, Money, RatePlanId,
@@ -82,6 +82,7 @@ pub struct Violation {
 pub trait Catalog: Send + Sync {
     /// Inserts or updates every record of `data` in one transaction.
     async fn load_catalog(&self, data: CatalogData) -> StoreResult<CatalogLoadSummary>;
+    async fn country(&self, country_id: &str) -> StoreResult<Option<Country>>;
     async fn area(&self, area_id: &AreaId) -> StoreResult<Option<Area>>;
     async fn areas(&self) -> StoreResult<Vec<Area>>;
 }
@@ -166,8 +167,8 @@ impl Default for StoreOptions {
 /// `sqlite://PATH` (relative or, with a third slash, absolute).
 pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
-        let _ = (path, options);
-        todo!()
+        let store = sqlite::SqliteStore::open(path.as_ref(), options).await?;
+        return Ok(Arc::new(store));
     }
     Err(StoreError::Rejected(format!(
         "unsupported database URL '{url}': expected sqlite://PATH"

@@ -1,12 +1,84 @@
-//! The embedded SQLite backend (work in progress).
+//! The embedded SQLite backend, the default.
+//!
+//! One writer thread owns the only read-write connection ([`writer`]); reads use a small
+//! pool of read-only connections ([`reads`]). WAL mode lets both run at once. The
+//! schema comes from the versioned migrations in `migrations/`, run at open.
+//!
+//! One didhub process per database file: the writer thread is what makes allocation
+//! safe, so several processes must share PostgreSQL instead.
+
+mod accounts;
+mod audit;
+mod catalog;
+mod dids;
+mod inventory;
+mod orders;
+mod reads;
+mod writer;
+
 use std::path::Path;
+use std::sync::Arc;
 
-use super::{StoreOptions, StoreResult};
+use async_trait::async_trait;
+use rusqlite::Connection;
 
-pub struct SqliteStore;
+use super::{Store, StoreError, StoreOptions, StoreResult};
+use crate::domain::Clock;
+use reads::ReadPool;
+use writer::Writer;
+
+refinery::embed_migrations!("src/store/sqlite/migrations");
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// A didhub database in one SQLite file.
+pub struct SqliteStore {
+    writer: Writer,
+    reads: ReadPool,
+    clock: Arc<dyn Clock>,
+}
 
 impl SqliteStore {
-    pub async fn open(_path: &Path, _options: StoreOptions) -> StoreResult<SqliteStore> {
-        todo!()
+    /// Opens the database file, creating and migrating it when needed.
+    pub async fn open(path: &Path, options: StoreOptions) -> StoreResult<SqliteStore> {
+        let path = path.to_owned();
+        let durable = options.durable;
+        let conn = tokio::task::spawn_blocking(move || {
+            open_writer_connection(&path, durable).map(|c| (c, path))
+        })
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let (conn, path) = conn?;
+        let reads = ReadPool::open(&path, options.pool_size)?;
+        Ok(SqliteStore {
+            writer: Writer::spawn(conn),
+            reads,
+            clock: options.clock,
+        })
+    }
+}
+
+fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection> {
+    let mut conn = Connection::open(path)
+        .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let synchronous = if durable { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+    ))?;
+    migrations::runner()
+        .run(&mut conn)
+        .map_err(|e| StoreError::Backend(format!("migrating {}: {e}", path.display())))?;
+    Ok(conn)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn close(&self) {
+        self.writer.stop();
     }
 }

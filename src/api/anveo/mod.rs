@@ -1,0 +1,87 @@
+//! The Anveo-compatible API (`anveo-api.md`): both transports are read into one
+//! [`request::ApiRequest`], authenticated ([`auth`]), served by one action table
+//! ([`dispatch`]) and written back by [`response`]. Every answer is HTTP 200 with an XML
+//! envelope; failures carry a stable code ([`error`]).
+
+pub mod actions;
+pub mod auth;
+pub mod dispatch;
+pub mod error;
+pub mod params;
+pub mod request;
+pub mod response;
+
+use std::time::Instant;
+
+use axum::body::{Body as HttpBody, to_bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response as HttpResponse};
+
+use crate::api::AppState;
+use error::ApiError;
+use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
+use response::{CONTENT_TYPE, error_xml};
+
+/// `POST /api/v3.asp`: an XML REQUEST document.
+pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpResponse {
+    let started = Instant::now();
+    let request = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => request::parse_v3(&bytes),
+        Err(_) => Err(MalformedRequest(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+        ))),
+    };
+    answer(&app, "v3", request, started).await
+}
+
+/// `GET /api/v2.asp?userkey=...&action=...&param[NAME]=...`.
+pub async fn serve_v2(State(app): State<AppState>, RawQuery(query): RawQuery) -> HttpResponse {
+    let started = Instant::now();
+    let request = request::parse_v2(query.as_deref().unwrap_or(""));
+    answer(&app, "v2", request, started).await
+}
+
+/// Authenticates and runs a parsed request, logs one line, and writes the XML answer.
+async fn answer(
+    app: &AppState,
+    transport: &'static str,
+    request: Result<ApiRequest, MalformedRequest>,
+    started: Instant,
+) -> HttpResponse {
+    let (action, account, outcome) = match request {
+        Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
+        Ok(request) => {
+            let action = printable(&request.action);
+            match auth::authenticate(app.store.as_ref(), &request).await {
+                Err(e) => (action, String::new(), Err(e)),
+                Ok(caller) => {
+                    let outcome = dispatch::dispatch(app, &caller, &request).await;
+                    (action, caller.account_number.to_string(), outcome)
+                }
+            }
+        }
+    };
+    let (result, body) = match &outcome {
+        Ok(response) => ("SUCCESS", response.to_xml()),
+        Err(e) => (e.code.as_str(), error_xml(e.code, &e.message)),
+    };
+    tracing::info!(
+        transport,
+        action = %action,
+        account = %account,
+        result,
+        latency_us = started.elapsed().as_micros() as u64,
+        "api request"
+    );
+    xml(body)
+}
+
+fn xml(body: Vec<u8>) -> HttpResponse {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
+}
+
+/// An action name as it may appear in a log line.
+fn printable(text: &str) -> String {
+    text.chars().take(64).filter(|c| !c.is_control()).collect()
+}

@@ -1,0 +1,127 @@
+//! The `didhub` command line: one file per subcommand group. Each command returns a
+//! [`output::Report`] that is printed as text or, with `--json`, as exactly one JSON
+//! object on stdout.
+
+mod account;
+mod catalog;
+mod check;
+mod inventory;
+mod output;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, FileConfig};
+use crate::store::{self, Store, StoreOptions};
+use output::Report;
+
+/// didhub: an open DID inventory and ordering server with an Anveo-compatible API.
+#[derive(Debug, Parser)]
+#[command(name = "didhub", version, about)]
+pub struct Cli {
+    /// Database URL, e.g. sqlite://didhub.db (created and migrated on first use).
+    #[arg(long, global = true, env = "DIDHUB_DATABASE")]
+    database: Option<String>,
+    /// A TOML configuration file (see docs/CONFIGURATION.md).
+    #[arg(long, global = true, env = "DIDHUB_CONFIG")]
+    config: Option<PathBuf>,
+    /// Print exactly one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the API server.
+    Serve(serve::ServeArgs),
+    /// Create accounts and credit balances.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// Add numbers to stock.
+    #[command(subcommand)]
+    Inventory(inventory::InventoryCommand),
+    /// Load the catalog of countries, areas, plans and prices.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+    /// Audit the database's invariants; exits non-zero naming each violation.
+    Check,
+    /// Create or migrate the database, then exit.
+    Migrate,
+}
+
+/// Parses the command line, runs the command, prints its report.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return output::print_error(json, &anyhow::anyhow!(e)),
+    };
+    match runtime.block_on(execute(cli)) {
+        Ok(report) => report.print(json),
+        Err(e) => output::print_error(json, &e),
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<Report> {
+    let serve_overrides = match &cli.command {
+        Command::Serve(args) => args.overrides(),
+        _ => FileConfig::default(),
+    };
+    init_logging(matches!(cli.command, Command::Serve(_)));
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path).map_err(anyhow::Error::msg)?,
+        None => FileConfig::default(),
+    };
+    let overrides = FileConfig {
+        database: cli.database.clone(),
+        ..serve_overrides
+    };
+    let config = Config::resolve(file, overrides).map_err(anyhow::Error::msg)?;
+    let store = open_store(&config).await?;
+    let report = match cli.command {
+        Command::Serve(args) => serve::run(args, &config, store.clone(), cli.json).await,
+        Command::Account(command) => account::run(command, store.as_ref()).await,
+        Command::Inventory(command) => inventory::run(command, store.as_ref()).await,
+        Command::Catalog(command) => catalog::run(command, store.as_ref()).await,
+        Command::Check => check::run(store.as_ref()).await,
+        Command::Migrate => Ok(Report::ok(
+            serde_json::json!({ "migrated": true }),
+            "database is migrated".into(),
+        )),
+    };
+    store.close().await;
+    report
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let options = StoreOptions {
+        pool_size: config.pool_size,
+        durable: config.durable,
+        ..StoreOptions::default()
+    };
+    store::open(&config.database, options)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Logs go to stderr: `info` for the server, warnings only for admin commands, unless
+/// `DIDHUB_LOG` (an `EnvFilter` directive such as `debug`) says otherwise.
+fn init_logging(serving: bool) {
+    let default = if serving { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,159 @@
+//! Typed configuration. Each setting comes from, in rising priority: its default, the
+//! TOML file named by `--config`/`DIDHUB_CONFIG`, a `DIDHUB_*` environment variable,
+//! and a command-line flag (clap applies the last two). Secrets (a password inside the
+//! database URL) are redacted in `Debug`.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::ApiLimits;
+use crate::domain::order::DEFAULT_MAX_QUANTITY;
+
+pub const DEFAULT_DATABASE: &str = "sqlite://didhub.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Settings a config file may hold; every one is optional.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database: Option<String>,
+    pub listen: Option<String>,
+    pub max_quantity: Option<u32>,
+    pub request_timeout_secs: Option<u64>,
+    pub pool_size: Option<u32>,
+    pub durable: Option<bool>,
+}
+
+impl FileConfig {
+    /// Reads a TOML config file.
+    pub fn load(path: &Path) -> Result<FileConfig, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading config {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("config {}: {e}", path.display()))
+    }
+}
+
+/// The effective configuration of a process.
+#[derive(Clone)]
+pub struct Config {
+    pub database: String,
+    pub listen: String,
+    pub max_quantity: u32,
+    pub request_timeout: Duration,
+    pub pool_size: u32,
+    /// SQLite `synchronous=FULL` (true, the default) or `NORMAL`.
+    pub durable: bool,
+}
+
+impl Config {
+    /// Layers `file` over the defaults; flag/env values (already merged by clap) win.
+    pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<Config, String> {
+        let max_quantity = overrides
+            .max_quantity
+            .or(file.max_quantity)
+            .unwrap_or(DEFAULT_MAX_QUANTITY);
+        if max_quantity == 0 {
+            return Err("max_quantity must be at least 1".into());
+        }
+        Ok(Config {
+            database: overrides
+                .database
+                .or(file.database)
+                .unwrap_or_else(|| DEFAULT_DATABASE.into()),
+            listen: overrides
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            max_quantity,
+            request_timeout: Duration::from_secs(
+                overrides
+                    .request_timeout_secs
+                    .or(file.request_timeout_secs)
+                    .unwrap_or(30),
+            ),
+            pool_size: overrides.pool_size.or(file.pool_size).unwrap_or(4),
+            durable: overrides.durable.or(file.durable).unwrap_or(true),
+        })
+    }
+
+    pub fn api_limits(&self) -> ApiLimits {
+        ApiLimits {
+            max_quantity: self.max_quantity,
+            request_timeout: self.request_timeout,
+        }
+    }
+}
+
+/// A database URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &redact_url(&self.database))
+            .field("listen", &self.listen)
+            .field("max_quantity", &self.max_quantity)
+            .field("request_timeout", &self.request_timeout)
+            .field("pool_size", &self.pool_size)
+            .field("durable", &self.durable)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_beats_defaults() {
+        let file = FileConfig {
+            listen: Some("0.0.0.0:9000".into()),
+            max_quantity: Some(50),
+            ..FileConfig::default()
+        };
+        let flags = FileConfig {
+            max_quantity: Some(7),
+            ..FileConfig::default()
+        };
+        let config = Config::resolve(file, flags).unwrap();
+        assert_eq!(config.listen, "0.0.0.0:9000");
+        assert_eq!(config.max_quantity, 7);
+        assert_eq!(config.database, DEFAULT_DATABASE);
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://didhub:secret@db:5432/didhub"),
+            "postgres://didhub:***@db:5432/didhub"
+        );
+        let config = Config::resolve(
+            FileConfig {
+                database: Some("postgres://u:pw@h/d".into()),
+                ..FileConfig::default()
+            },
+            FileConfig::default(),
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        assert!(toml::from_str::<FileConfig>("listne = \"x\"").is_err());
+    }
+}

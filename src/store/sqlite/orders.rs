@@ -1,0 +1,270 @@
+//! Placing orders: one savepoint picks the numbers, assigns them, records the order, its
+//! lines and the numbers' history, and debits the main account through the ledger.
+//!
+//! [`plan_order`] only reads: it resolves the holder, area, type, price, the numbers to
+//! pick and the cost, and fails with the customer's error. A dry run (TEST=TRUE) stops
+//! there, on a read connection; a real order then runs [`commit_order`] on the writer.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::accounts::{LedgerKind, apply_ledger_entry, load_account};
+use crate::domain::order::{OrderReceipt, OrderRequest};
+use crate::domain::{AccountNumber, Did, DidStatus, DomainError, E164, Money, Routing, Timestamp};
+use crate::store::{Orders, StoreError, StoreResult};
+
+#[async_trait]
+impl Orders for SqliteStore {
+    async fn place_order(&self, request: OrderRequest) -> StoreResult<OrderReceipt> {
+        if request.dry_run {
+            return self
+                .reads
+                .read(move |conn| Ok(plan_order(conn, &request)?.receipt(&request, None)))
+                .await;
+        }
+        let now = self.clock.now();
+        self.writer
+            .write(move |conn| {
+                let plan = plan_order(conn, &request)?;
+                let order_id = commit_order(conn, &request, &plan, now)?;
+                Ok(plan.receipt(&request, Some(order_id)))
+            })
+            .await
+    }
+}
+
+/// Everything an order will do, decided before anything is written.
+struct OrderPlan {
+    payer: AccountNumber,
+    routing: Routing,
+    country_name: String,
+    area_name: String,
+    area_code: String,
+    monthly: Money,
+    setup: Money,
+    numbers: Vec<E164>,
+    total: Money,
+}
+
+impl OrderPlan {
+    fn receipt(&self, request: &OrderRequest, order_id: Option<i64>) -> OrderReceipt {
+        let dids = self
+            .numbers
+            .iter()
+            .map(|e164| Did {
+                e164: e164.clone(),
+                did_type: request.did_type,
+                routing: self.routing.clone(),
+                status: DidStatus::Active,
+                country_name: self.country_name.clone(),
+                area_name: self.area_name.clone(),
+                area_code: self.area_code.clone(),
+                monthly: self.monthly,
+                rate_plan_id: request.rate_plan_id.clone(),
+                title: request.title.clone(),
+                account_number: request.holder.clone(),
+            })
+            .collect();
+        OrderReceipt {
+            order_id,
+            dids,
+            total: self.total,
+        }
+    }
+}
+
+fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPlan> {
+    let caller = &request.caller;
+    let holder = load_account(conn, request.holder.as_str())?
+        .filter(|h| {
+            h.account_number == caller.account_number
+                || (caller.is_main() && h.parent.as_ref() == Some(&caller.account_number))
+        })
+        .ok_or_else(|| DomainError::AccountNotFound(request.holder.to_string()))?;
+
+    let area_id = request.area_id.as_str();
+    let (area_name, area_code, country_name): (String, String, String) = conn
+        .prepare_cached(
+            "SELECT a.name, a.area_code, c.name FROM areas a
+             JOIN countries c ON c.country_id = a.country_id WHERE a.area_id = ?1",
+        )?
+        .query_row([area_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| DomainError::AreaNotFound(area_id.to_owned()))?;
+
+    let offered = conn
+        .prepare_cached("SELECT 1 FROM area_did_types WHERE area_id = ?1 AND did_type = ?2")?
+        .exists(params![area_id, request.did_type.as_str()])?;
+    if !offered {
+        return Err(DomainError::DidTypeNotOffered {
+            area_id: area_id.to_owned(),
+            did_type: request.did_type.to_string(),
+        }
+        .into());
+    }
+
+    let plan = request.rate_plan_id.as_str();
+    let (monthly, setup): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT monthly100, setup100 FROM area_prices WHERE area_id = ?1 AND rate_plan_id = ?2",
+        )?
+        .query_row(params![area_id, plan], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| DomainError::RatePlanNotFound {
+            area_id: area_id.to_owned(),
+            rate_plan_id: plan.to_owned(),
+        })?;
+
+    let numbers = pick_available(conn, request)?;
+    if numbers.len() < request.quantity as usize {
+        return Err(DomainError::NotEnoughStock {
+            area_id: area_id.to_owned(),
+            requested: request.quantity,
+            available: numbers.len() as u64,
+        }
+        .into());
+    }
+
+    let (monthly, setup) = (Money(monthly), Money(setup));
+    let total = monthly
+        .checked_add(setup)
+        .and_then(|each| each.checked_mul(i64::from(request.quantity)))
+        .ok_or_else(|| StoreError::Backend("order total overflows".into()))?;
+    if holder.balance < total {
+        return Err(DomainError::InsufficientFunds {
+            cost: total.to_string(),
+            balance: holder.balance.to_string(),
+        }
+        .into());
+    }
+
+    Ok(OrderPlan {
+        payer: holder.payer().clone(),
+        routing: holder.default_routing,
+        country_name,
+        area_name,
+        area_code,
+        monthly,
+        setup,
+        numbers,
+        total,
+    })
+}
+
+/// The first QUANTITY available numbers in ascending E164 order. Fewer come back when
+/// the area has fewer, which is then exactly how many are available.
+fn pick_available(conn: &Connection, request: &OrderRequest) -> StoreResult<Vec<E164>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e164 FROM numbers
+         WHERE area_id = ?1 AND did_type = ?2 AND state = 'available'
+           AND (stock_rate_plan_id IS NULL OR stock_rate_plan_id = ?3)
+         ORDER BY e164 LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            request.area_id.as_str(),
+            request.did_type.as_str(),
+            request.rate_plan_id.as_str(),
+            request.quantity
+        ],
+        |r| r.get::<_, String>(0),
+    )?;
+    let mut numbers = Vec::with_capacity(request.quantity as usize);
+    for row in rows {
+        let text = row?;
+        numbers.push(
+            E164::parse("stored e164", &text).map_err(|e| StoreError::Backend(e.to_string()))?,
+        );
+    }
+    Ok(numbers)
+}
+
+fn commit_order(
+    conn: &Connection,
+    request: &OrderRequest,
+    plan: &OrderPlan,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let holder = request.holder.as_str();
+    let order_id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO orders (account_number, payer_account_number, caller_account_number,
+               area_id, did_type, rate_plan_id, quantity, title, total100, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING order_id",
+        )?
+        .query_row(
+            params![
+                holder,
+                plan.payer.as_str(),
+                request.caller.account_number.as_str(),
+                request.area_id.as_str(),
+                request.did_type.as_str(),
+                request.rate_plan_id.as_str(),
+                request.quantity,
+                request.title,
+                plan.total.minor(),
+                now
+            ],
+            |r| r.get(0),
+        )?;
+    let r = &plan.routing;
+    let mut assign = conn.prepare_cached(
+        "UPDATE numbers SET state = 'active', account_number = ?2, order_id = ?3,
+           rate_plan_id = ?4, monthly100 = ?5, title = ?6, sms_url = ?7, sms_email = ?8,
+           sms_phone = ?9, call_forward_type = ?10, call_forward_to = ?11, assigned_at = ?12,
+           canceled_at = NULL, release_at = NULL
+         WHERE e164 = ?1 AND state = 'available'",
+    )?;
+    let mut line = conn.prepare_cached(
+        "INSERT INTO order_lines (order_id, e164, setup100, monthly100) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut event = conn.prepare_cached(
+        "INSERT INTO number_events (e164, event, account_number, order_id, at)
+         VALUES (?1, 'ordered', ?2, ?3, ?4)",
+    )?;
+    for e164 in &plan.numbers {
+        let assigned = assign.execute(params![
+            e164.as_str(),
+            holder,
+            order_id,
+            request.rate_plan_id.as_str(),
+            plan.monthly.minor(),
+            request.title,
+            r.sms_url,
+            r.sms_email,
+            r.sms_phone,
+            r.call_forward_type,
+            r.call_forward_to,
+            now
+        ])?;
+        if assigned != 1 {
+            return Err(StoreError::Backend(format!(
+                "number {e164} was no longer available"
+            )));
+        }
+        line.execute(params![
+            order_id,
+            e164.as_str(),
+            plan.setup.minor(),
+            plan.monthly.minor()
+        ])?;
+        event.execute(params![e164.as_str(), holder, order_id, now])?;
+    }
+    let memo = format!("order {order_id}");
+    let debit = Money(-plan.total.minor());
+    apply_ledger_entry(
+        conn,
+        plan.payer.as_str(),
+        debit,
+        LedgerKind::Order,
+        Some(order_id),
+        &memo,
+        now,
+    )?
+    .ok_or_else(|| DomainError::InsufficientFunds {
+        cost: plan.total.to_string(),
+        balance: "less".into(),
+    })?;
+    Ok(order_id)
+}

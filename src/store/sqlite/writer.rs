@@ -1,0 +1,171 @@
+//! The single writer: one thread owns the only read-write connection and runs every
+//! write command sent to it over a channel.
+//!
+//! Commands are executed with group commit: the writer takes every command waiting in
+//! its queue (up to [`MAX_BATCH`]), runs each inside its own SAVEPOINT of one
+//! transaction, so a failed command is rolled back alone, commits once, and only then
+//! answers each caller. No command is acknowledged before its commit is durable.
+//! Because there is one writer, writes never contend for SQLite's lock.
+
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::store::{StoreError, StoreResult};
+
+/// Most commands committed together.
+pub const MAX_BATCH: usize = 256;
+
+/// One write command: executed inside a savepoint, answered after the commit.
+trait WriteCommand: Send {
+    /// Runs the command; `false` means it failed and its savepoint must be rolled back.
+    fn execute(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller once the batch's fate is known.
+    fn answer(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct Command<T, F> {
+    work: Option<F>,
+    outcome: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> WriteCommand for Command<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+{
+    fn execute(&mut self, conn: &Connection) -> bool {
+        let work = self.work.take().expect("a command runs once");
+        // A panicking command must not take the writer (and every later write) down.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)))
+            .unwrap_or_else(|_| Err(StoreError::Backend("a write command panicked".into())));
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), String>) {
+        let outcome = match (self.outcome, commit) {
+            (Some(Ok(_)), Err(e)) => Err(StoreError::Backend(format!("commit failed: {e}"))),
+            (Some(outcome), _) => outcome,
+            (None, _) => Err(StoreError::Backend("command was not executed".into())),
+        };
+        let _ = self.reply.send(outcome);
+    }
+}
+
+enum Message {
+    Command(Box<dyn WriteCommand>),
+    Stop,
+}
+
+/// Handle to the writer thread.
+pub struct Writer {
+    queue: Sender<Message>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    /// Starts the writer thread, which takes ownership of `conn`.
+    pub fn spawn(conn: Connection) -> Writer {
+        let (queue, inbox) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("didhub-sqlite-writer".into())
+            .spawn(move || run_writer(conn, inbox))
+            .expect("spawning the writer thread");
+        Writer {
+            queue,
+            thread: Mutex::new(Some(thread)),
+        }
+    }
+
+    /// Runs `work` in its own savepoint of the writer's next transaction and returns its
+    /// result once committed. An `Err` from `work` rolls back everything it wrote.
+    pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let command = Command {
+            work: Some(work),
+            outcome: None,
+            reply,
+        };
+        self.queue
+            .send(Message::Command(Box::new(command)))
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Lets the writer finish every command queued so far, then stops it.
+    pub fn stop(&self) {
+        let _ = self.queue.send(Message::Stop);
+        let thread = self.thread.lock().map(|mut t| t.take()).unwrap_or(None);
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run_writer(conn: Connection, inbox: Receiver<Message>) {
+    let mut batch: Vec<Box<dyn WriteCommand>> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = inbox.recv() {
+        let mut stopping = false;
+        match first {
+            Message::Command(c) => batch.push(c),
+            Message::Stop => stopping = true,
+        }
+        while !stopping && batch.len() < MAX_BATCH {
+            match inbox.try_recv() {
+                Ok(Message::Command(c)) => batch.push(c),
+                Ok(Message::Stop) => stopping = true,
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            let commit = execute_batch(&conn, &mut batch);
+            for command in batch.drain(..) {
+                command.answer(commit.clone());
+            }
+        }
+        if stopping {
+            break;
+        }
+    }
+}
+
+/// Runs every command in its own savepoint of one transaction and commits once.
+fn execute_batch(conn: &Connection, batch: &mut [Box<dyn WriteCommand>]) -> Result<(), String> {
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| e.to_string())?;
+    for command in batch.iter_mut() {
+        let step = conn
+            .execute_batch("SAVEPOINT command")
+            .map(|_| command.execute(conn))
+            .and_then(|ok| {
+                if !ok {
+                    conn.execute_batch("ROLLBACK TO command")?;
+                }
+                conn.execute_batch("RELEASE command")
+            });
+        if let Err(e) = step {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.to_string());
+        }
+    }
+    conn.execute_batch("COMMIT").map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        e.to_string()
+    })
+}

@@ -1,0 +1,245 @@
+//! Every way a DID.ORDER can be refused: the stable code, a message, and nothing changed.
+
+use didhub::admin::accounts::{AccountSpec, create_account};
+use didhub::api::ApiLimits;
+use didhub::domain::{DidType, Money};
+
+use crate::support::TestApp;
+
+/// Changes to the valid parameters: (name, Some(value)) sets, (name, None) removes.
+type Change<'a> = Vec<(&'a str, Option<&'a str>)>;
+
+/// Valid parameters, with `change` applied: (name, Some(value)) sets, (name, None) removes.
+fn order_params<'a>(change: &[(&'a str, Option<&'a str>)]) -> Vec<(&'a str, &'a str)> {
+    let mut params = vec![("DID_TYPE", "GEOGRAPHIC"), ("AREA_ID", "1.212")];
+    for (name, value) in change {
+        params.retain(|(n, _)| n != name);
+        if let Some(value) = value {
+            params.push((name, value));
+        }
+    }
+    params
+}
+
+#[tokio::test]
+async fn each_bad_parameter_has_its_code_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    app.stock("1.212", DidType::Geographic, 10).await;
+    let title_256 = "t".repeat(256);
+    let other = app.other.account.account_number.to_string();
+    let cases: Vec<(&str, Change, &str)> = vec![
+        ("no DID_TYPE", vec![("DID_TYPE", None)], "MISSING_PARAMETER"),
+        (
+            "empty DID_TYPE",
+            vec![("DID_TYPE", Some(""))],
+            "MISSING_PARAMETER",
+        ),
+        (
+            "unknown DID_TYPE",
+            vec![("DID_TYPE", Some("PIGEON"))],
+            "INVALID_PARAMETER",
+        ),
+        ("no AREA_ID", vec![("AREA_ID", None)], "MISSING_PARAMETER"),
+        (
+            "unknown AREA_ID",
+            vec![("AREA_ID", Some("1.999"))],
+            "AREA_NOT_FOUND",
+        ),
+        (
+            "malformed AREA_ID",
+            vec![("AREA_ID", Some("12 12"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "type not sold there",
+            vec![("DID_TYPE", Some("TOLLFREE"))],
+            "DID_TYPE_NOT_OFFERED",
+        ),
+        (
+            "unknown plan",
+            vec![("RATE_PLAN_ID", Some("NOPE"))],
+            "RATE_PLAN_NOT_FOUND",
+        ),
+        (
+            "malformed plan",
+            vec![("RATE_PLAN_ID", Some("S U"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "empty QUANTITY",
+            vec![("QUANTITY", Some(""))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "zero QUANTITY",
+            vec![("QUANTITY", Some("0"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "negative QUANTITY",
+            vec![("QUANTITY", Some("-1"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "non-numeric QUANTITY",
+            vec![("QUANTITY", Some("two"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "fractional QUANTITY",
+            vec![("QUANTITY", Some("1.5"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "QUANTITY over the maximum",
+            vec![("QUANTITY", Some("101"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "huge QUANTITY",
+            vec![("QUANTITY", Some("99999999999999999999"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "TITLE of 256 characters",
+            vec![("TITLE", Some(&title_256))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "another customer's account",
+            vec![("ACCOUNT_NUMBER", Some(&other))],
+            "ACCOUNT_NOT_FOUND",
+        ),
+        (
+            "an account that does not exist",
+            vec![("ACCOUNT_NUMBER", Some("9999999999"))],
+            "ACCOUNT_NOT_FOUND",
+        ),
+        (
+            "a malformed account",
+            vec![("ACCOUNT_NUMBER", Some("12ab"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "bad TEST flag",
+            vec![("TEST", Some("MAYBE"))],
+            "INVALID_PARAMETER",
+        ),
+        (
+            "more than in stock",
+            vec![("QUANTITY", Some("11"))],
+            "NOT_ENOUGH_STOCK",
+        ),
+    ];
+    let before = app.snapshot().await;
+    for (what, change, code) in cases {
+        let reply = app.main_v3("DID.ORDER", &order_params(&change)).await;
+        assert_eq!(reply.code(), code, "{what}:\n{}", reply.raw);
+        reply.assert_error(code);
+        assert_eq!(app.snapshot().await, before, "{what} changed something");
+    }
+}
+
+#[tokio::test]
+async fn not_enough_stock_says_how_many_are_available() {
+    let app = TestApp::spawn().await;
+    app.stock("1.212", DidType::Geographic, 4).await;
+    let reply = app
+        .main_v3("DID.ORDER", &order_params(&[("QUANTITY", Some("5"))]))
+        .await;
+    reply.assert_error("NOT_ENOUGH_STOCK");
+    assert!(
+        reply
+            .error_message
+            .as_deref()
+            .unwrap()
+            .contains("4 available"),
+        "{}",
+        reply.raw
+    );
+}
+
+#[tokio::test]
+async fn a_title_of_255_characters_is_accepted() {
+    let app = TestApp::spawn().await;
+    app.stock("1.212", DidType::Geographic, 1).await;
+    let title = "é".repeat(255);
+    let reply = app
+        .main_v3("DID.ORDER", &order_params(&[("TITLE", Some(&title))]))
+        .await;
+    reply.assert_success();
+    assert_eq!(reply.did_attr("TITLE"), [title]);
+}
+
+#[tokio::test]
+async fn a_sub_account_cannot_order_for_its_main_account() {
+    let app = TestApp::spawn().await;
+    app.stock("1.212", DidType::Geographic, 3).await;
+    let main = app.main.account.account_number.to_string();
+    let before = app.snapshot().await;
+    let reply = app
+        .v3_as(
+            &app.sub,
+            "DID.ORDER",
+            &order_params(&[("ACCOUNT_NUMBER", Some(&main))]),
+        )
+        .await;
+    reply.assert_error("ACCOUNT_NOT_FOUND");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn insufficient_funds_buys_nothing() {
+    let app = TestApp::spawn().await;
+    app.stock("1.212", DidType::Geographic, 3).await;
+    let poor = create_account(
+        app.store.as_ref(),
+        AccountSpec {
+            email: "poor@customer.example".into(),
+            credit: Money(500),
+            ..AccountSpec::default()
+        },
+    )
+    .await
+    .unwrap();
+    let before = app.snapshot().await;
+    let reply = app
+        .v3_as(
+            &poor,
+            "DID.ORDER",
+            &order_params(&[("QUANTITY", Some("2"))]),
+        )
+        .await;
+    reply.assert_error("INSUFFICIENT_FUNDS");
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(app.balance(&poor).await, Money(500));
+    // One number (3.98) is affordable.
+    app.v3_as(&poor, "DID.ORDER", &order_params(&[]))
+        .await
+        .assert_success();
+    assert_eq!(app.balance(&poor).await, Money(500 - 398));
+}
+
+#[tokio::test]
+async fn the_quantity_limit_is_configurable() {
+    let limits = ApiLimits {
+        max_quantity: 3,
+        ..ApiLimits::default()
+    };
+    let app = TestApp::spawn_with(limits).await;
+    app.stock("1.212", DidType::Geographic, 5).await;
+    let before = app.snapshot().await;
+    let reply = app
+        .main_v3("DID.ORDER", &order_params(&[("QUANTITY", Some("4"))]))
+        .await;
+    reply.assert_error("INVALID_PARAMETER");
+    assert!(
+        reply.error_message.as_deref().unwrap().contains("1 to 3"),
+        "{}",
+        reply.raw
+    );
+    assert_eq!(app.snapshot().await, before);
+    app.main_v3("DID.ORDER", &order_params(&[("QUANTITY", Some("3"))]))
+        .await
+        .assert_success();
+}
