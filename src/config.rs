@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::api::ApiLimits;
+use crate::api::{ApiPolicy, DEFAULT_AGING_DAYS};
 use crate::domain::order::DEFAULT_MAX_QUANTITY;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://didhub.db";
@@ -25,6 +25,8 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     pub pool_size: Option<u32>,
     pub durable: Option<bool>,
+    pub aging_days: Option<u32>,
+    pub aging_sweep_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -46,6 +48,10 @@ pub struct Config {
     pub pool_size: u32,
     /// SQLite `synchronous=FULL` (true, the default) or `NORMAL`.
     pub durable: bool,
+    /// Days a canceled number ages before it returns to stock.
+    pub aging_days: u32,
+    /// How often `serve` returns aged numbers to stock.
+    pub aging_sweep: Duration,
 }
 
 impl Config {
@@ -76,13 +82,25 @@ impl Config {
             ),
             pool_size: overrides.pool_size.or(file.pool_size).unwrap_or(4),
             durable: overrides.durable.or(file.durable).unwrap_or(true),
+            aging_days: overrides
+                .aging_days
+                .or(file.aging_days)
+                .unwrap_or(DEFAULT_AGING_DAYS),
+            aging_sweep: Duration::from_secs(
+                overrides
+                    .aging_sweep_secs
+                    .or(file.aging_sweep_secs)
+                    .unwrap_or(60)
+                    .max(1),
+            ),
         })
     }
 
-    pub fn api_limits(&self) -> ApiLimits {
-        ApiLimits {
+    pub fn api_policy(&self) -> ApiPolicy {
+        ApiPolicy {
             max_quantity: self.max_quantity,
             request_timeout: self.request_timeout,
+            aging_days: self.aging_days,
         }
     }
 }
@@ -110,6 +128,8 @@ impl fmt::Debug for Config {
             .field("request_timeout", &self.request_timeout)
             .field("pool_size", &self.pool_size)
             .field("durable", &self.durable)
+            .field("aging_days", &self.aging_days)
+            .field("aging_sweep", &self.aging_sweep)
             .finish()
     }
 }

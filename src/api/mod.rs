@@ -12,20 +12,33 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::store::Store;
 
-/// Limits of the API, from the configuration.
+/// Default days a canceled number ages before it returns to stock.
+pub const DEFAULT_AGING_DAYS: u32 = 90;
+
+/// The API's limits and business rules, from the configuration.
 #[derive(Debug, Clone)]
-pub struct ApiLimits {
+pub struct ApiPolicy {
     /// Largest QUANTITY one DID.ORDER may ask for.
     pub max_quantity: u32,
     /// Longest a request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// Days a canceled number ages before it returns to stock, so the next buyer does
+    /// not get the last one's calls.
+    pub aging_days: u32,
 }
 
-impl Default for ApiLimits {
+impl ApiPolicy {
+    pub fn aging_seconds(&self) -> i64 {
+        i64::from(self.aging_days) * 86_400
+    }
+}
+
+impl Default for ApiPolicy {
     fn default() -> Self {
-        ApiLimits {
+        ApiPolicy {
             max_quantity: crate::domain::order::DEFAULT_MAX_QUANTITY,
             request_timeout: Duration::from_secs(30),
+            aging_days: DEFAULT_AGING_DAYS,
         }
     }
 }
@@ -34,12 +47,12 @@ impl Default for ApiLimits {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub limits: ApiLimits,
+    pub policy: ApiPolicy,
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let timeout = state.limits.request_timeout;
+    let timeout = state.policy.request_timeout;
     Router::new()
         .route("/api/v3.asp", post(anveo::serve_v3))
         .route("/api/v2.asp", get(anveo::serve_v2))

@@ -1,4 +1,4 @@
-//! `didhub inventory generate|import`.
+//! `didhub inventory generate|import|release-aged`.
 
 use std::path::PathBuf;
 
@@ -30,6 +30,9 @@ pub enum InventoryCommand {
     },
     /// Add numbers from a CSV file with columns e164,did_type,area_id.
     Import { file: PathBuf },
+    /// Return canceled numbers whose aging period is over to stock (serve does this
+    /// every minute too).
+    ReleaseAged,
 }
 
 pub async fn run(command: InventoryCommand, store: &dyn Store) -> anyhow::Result<Report> {
@@ -71,6 +74,13 @@ pub async fn run(command: InventoryCommand, store: &dyn Store) -> anyhow::Result
                 report.rejected.len()
             ));
             Ok(Report::ok(serde_json::to_value(&report)?, text))
+        }
+        InventoryCommand::ReleaseAged => {
+            let released = store.release_aged().await?;
+            Ok(Report::ok(
+                json!({ "released": released }),
+                format!("released {released} aged numbers to stock"),
+            ))
         }
     }
 }

@@ -6,6 +6,7 @@ mod account;
 mod catalog;
 mod check;
 mod inventory;
+mod number;
 mod output;
 mod serve;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Add numbers to stock.
     #[command(subcommand)]
     Inventory(inventory::InventoryCommand),
+    /// Look at one number and its history.
+    #[command(subcommand)]
+    Number(number::NumberCommand),
     /// Load the catalog of countries, areas, plans and prices.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -93,6 +97,7 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
         Command::Account(command) => account::run(command, store.as_ref()).await,
         Command::Inventory(command) => inventory::run(command, store.as_ref()).await,
         Command::Catalog(command) => catalog::run(command, store.as_ref()).await,
+        Command::Number(command) => number::run(command, store.as_ref()).await,
         Command::Check => check::run(store.as_ref()).await,
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),

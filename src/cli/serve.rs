@@ -24,6 +24,9 @@ pub struct ServeArgs {
     /// Largest QUANTITY of one DID.ORDER (default 100).
     #[arg(long, env = "DIDHUB_MAX_QUANTITY")]
     max_quantity: Option<u32>,
+    /// Days a canceled number ages before it returns to stock (default 90).
+    #[arg(long, env = "DIDHUB_AGING_DAYS")]
+    aging_days: Option<u32>,
 }
 
 impl ServeArgs {
@@ -31,6 +34,7 @@ impl ServeArgs {
         FileConfig {
             listen: self.listen.clone(),
             max_quantity: self.max_quantity,
+            aging_days: self.aging_days,
             ..FileConfig::default()
         }
     }
@@ -42,6 +46,7 @@ pub async fn run(
     store: Arc<dyn Store>,
     json: bool,
 ) -> anyhow::Result<Report> {
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -65,9 +70,9 @@ pub async fn run(
     Report::ok(startup, text).print(json);
     let state = AppState {
         store,
-        limits: config.api_limits(),
+        policy: config.api_policy(),
     };
-    serve(listener, state, shutdown_signal()).await?;
+    serve(listener, state, config.aging_sweep, shutdown).await?;
     Ok(Report::ok(json!({ "stopped": true }), String::new()).silent())
 }
 

@@ -112,6 +112,13 @@ impl Caller {
     pub fn main_account(&self) -> &AccountNumber {
         self.parent.as_ref().unwrap_or(&self.account_number)
     }
+
+    /// Whether the caller may act for `account`: its own, or (for a main account) one
+    /// of its sub-accounts. Anything else must look exactly like a missing account.
+    pub fn may_act_for(&self, account: &Account) -> bool {
+        account.account_number == self.account_number
+            || (self.is_main() && account.parent.as_ref() == Some(&self.account_number))
+    }
 }
 
 /// What the operator gives to create an account.

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     DidNotFound,
     RateLimited,
     InternalError,
+    CountryNotFound,
+    StateNotFound,
 }
 
 impl ErrorCode {
@@ -46,6 +48,8 @@ impl ErrorCode {
             ErrorCode::DidNotFound => "DID_NOT_FOUND",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::InternalError => "INTERNAL_ERROR",
+            ErrorCode::CountryNotFound => "COUNTRY_NOT_FOUND",
+            ErrorCode::StateNotFound => "STATE_NOT_FOUND",
         }
     }
 }
@@ -113,6 +117,10 @@ pub enum DomainError {
     InsufficientFunds { cost: String, balance: String },
     #[error("DID '{0}' not found")]
     DidNotFound(String),
+    #[error("COUNTRY_ID '{0}' not found")]
+    CountryNotFound(String),
+    #[error("STATE_ID '{0}' not found")]
+    StateNotFound(String),
 }
 
 impl DomainError {
@@ -128,6 +136,8 @@ impl DomainError {
             DomainError::NotEnoughStock { .. } => ErrorCode::NotEnoughStock,
             DomainError::InsufficientFunds { .. } => ErrorCode::InsufficientFunds,
             DomainError::DidNotFound(_) => ErrorCode::DidNotFound,
+            DomainError::CountryNotFound(_) => ErrorCode::CountryNotFound,
+            DomainError::StateNotFound(_) => ErrorCode::StateNotFound,
         }
     }
 

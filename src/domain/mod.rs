@@ -8,11 +8,13 @@ pub mod catalog;
 pub mod clock;
 pub mod credentials;
 pub mod did;
+pub mod did_requests;
 pub mod e164;
 pub mod error;
 pub mod money;
 pub mod numbering;
 pub mod order;
+pub mod routing;
 
 pub use account::{AccountNumber, Caller};
 pub use catalog::{AreaId, CountryId, RatePlanId};

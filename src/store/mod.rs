@@ -12,11 +12,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::account::{Account, NewAccount};
-use crate::domain::catalog::{Area, CatalogData, Country};
+use crate::domain::catalog::{
+    Area, AreaListing, CatalogData, Country, CountryListing, StateListing,
+};
+use crate::domain::did_requests::{
+    DidCancelRequest, DidListRequest, DidMoveRequest, DidPage, DidUpdateRequest, NumberRecord,
+};
 use crate::domain::order::{OrderReceipt, OrderRequest};
 use crate::domain::{
-    AccountNumber, AreaId, Caller, Clock, DidType, DomainError, E164, Money, RatePlanId,
-    SystemClock,
+    AccountNumber, AreaId, Caller, Clock, CountryId, Did, DidType, DomainError, E164, Money,
+    RatePlanId, SystemClock,
 };
 
 /// Failures of the store.
@@ -135,9 +140,53 @@ pub trait Audit: Send + Sync {
     async fn counts(&self) -> StoreResult<StoreCounts>;
 }
 
+/// Numbers held by accounts: listing, routing, moves, cancellation and aging.
+#[async_trait]
+pub trait Dids: Send + Sync {
+    /// The holder's Active and Canceled DIDs matching the filter, in ascending E164.
+    async fn list_dids(&self, request: DidListRequest) -> StoreResult<DidPage>;
+    /// Patches every matching Active DID in one transaction; returns them updated.
+    async fn update_dids(&self, request: DidUpdateRequest) -> StoreResult<Vec<Did>>;
+    /// Moves one Active DID within the caller's tree; returns it.
+    async fn move_did(&self, request: DidMoveRequest) -> StoreResult<Did>;
+    /// Cancels one Active DID (no refund); it ages before returning to stock.
+    async fn cancel_did(&self, request: DidCancelRequest) -> StoreResult<Did>;
+    /// Returns to stock every canceled number whose aging period is over; how many.
+    async fn release_aged(&self) -> StoreResult<u64>;
+    /// A number with its history, for the operator.
+    async fn number_record(&self, e164: &E164) -> StoreResult<Option<NumberRecord>>;
+}
+
+/// Where ANVEO.AREAS.LIST looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AreaScope {
+    Country(CountryId),
+    State(String),
+}
+
+/// The catalog as customers browse it: only what has stock.
+#[async_trait]
+pub trait Listings: Send + Sync {
+    /// Countries with numbers (of that type) in stock.
+    async fn list_countries(&self, did_type: Option<DidType>) -> StoreResult<Vec<CountryListing>>;
+    /// States of a country with numbers (of that type) in stock; COUNTRY_NOT_FOUND when
+    /// the country is unknown.
+    async fn list_states(
+        &self,
+        country_id: &CountryId,
+        did_type: Option<DidType>,
+    ) -> StoreResult<Vec<StateListing>>;
+    /// Areas selling that type with stock now, with their plans and prices.
+    async fn list_areas(
+        &self,
+        did_type: DidType,
+        scope: AreaScope,
+    ) -> StoreResult<Vec<AreaListing>>;
+}
+
 /// Everything a backend provides.
 #[async_trait]
-pub trait Store: Catalog + Inventory + Accounts + Orders + Audit {
+pub trait Store: Catalog + Inventory + Accounts + Orders + Audit + Dids + Listings {
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].
     async fn close(&self);

@@ -1,8 +1,14 @@
 //! didhub's integration tests: one binary, a module per feature. Each test starts the
 //! real server on port 0 with a fresh database (see `support::TestApp`).
 
+mod catalog_lists;
 mod cli;
 mod concurrency;
+mod customer_flow;
+mod did_list;
+mod did_move;
+mod did_update;
+mod lifecycle;
 mod order;
 mod order_errors;
 mod support;

@@ -1,7 +1,7 @@
 //! Every way a DID.ORDER can be refused: the stable code, a message, and nothing changed.
 
 use didhub::admin::accounts::{AccountSpec, create_account};
-use didhub::api::ApiLimits;
+use didhub::api::ApiPolicy;
 use didhub::domain::{DidType, Money};
 
 use crate::support::TestApp;
@@ -222,11 +222,11 @@ async fn insufficient_funds_buys_nothing() {
 
 #[tokio::test]
 async fn the_quantity_limit_is_configurable() {
-    let limits = ApiLimits {
+    let policy = ApiPolicy {
         max_quantity: 3,
-        ..ApiLimits::default()
+        ..ApiPolicy::default()
     };
-    let app = TestApp::spawn_with(limits).await;
+    let app = TestApp::spawn_with(policy).await;
     app.stock("1.212", DidType::Geographic, 5).await;
     let before = app.snapshot().await;
     let reply = app

@@ -2,29 +2,44 @@
 //! (upper case); anything not listed is UNKNOWN_ACTION, including the telephony actions
 //! of Anveo's API that didhub does not implement (`anveo-api.md` §5).
 
+use crate::api::AppState;
 use crate::domain::{Caller, ErrorCode};
 
 use super::actions;
 use super::error::ApiError;
 use super::request::ApiRequest;
 use super::response::Response;
-use crate::api::AppState;
 
-/// Runs the action the request names, as `caller`.
+/// Who is asking, and the id that ties the request's log line to what it changed.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub caller: Caller,
+    pub request_id: String,
+}
+
+/// Runs the action the request names.
 pub async fn dispatch(
     app: &AppState,
-    caller: &Caller,
+    context: &RequestContext,
     request: &ApiRequest,
 ) -> Result<Response, ApiError> {
     match request.action.as_str() {
-        "DID.ORDER" => actions::did_order::run(app, caller, request).await,
+        "DID.ORDER" => actions::did_order::run(app, context, request).await,
+        "DID.LIST" => actions::did_list::run(app, context, request).await,
+        "DID.UPDATE" => actions::did_update::run(app, context, request).await,
+        "DID.MOVE" => actions::did_move::run(app, context, request).await,
+        "DID.CANCEL" => actions::did_cancel::run(app, context, request).await,
+        "ANVEO.COUNTRIES.LIST" => actions::catalog::countries(app, request).await,
+        "ANVEO.STATES.LIST" => actions::catalog::states(app, request).await,
+        "ANVEO.AREAS.LIST" => actions::catalog::areas(app, request).await,
+        "ACCOUNT.GETBALANCE" => actions::balance::run(app, context, request).await,
         other => Err(ApiError::new(
             ErrorCode::UnknownAction,
-            format!("ACTION '{}' is not supported", truncate(other)),
+            format!("ACTION '{}' is not supported", printable(other)),
         )),
     }
 }
 
-fn truncate(text: &str) -> String {
+fn printable(text: &str) -> String {
     text.chars().take(64).filter(|c| !c.is_control()).collect()
 }

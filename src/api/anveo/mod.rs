@@ -19,6 +19,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use crate::api::AppState;
+use dispatch::RequestContext;
 use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
 use response::{CONTENT_TYPE, error_xml};
@@ -49,6 +50,7 @@ async fn answer(
     request: Result<ApiRequest, MalformedRequest>,
     started: Instant,
 ) -> HttpResponse {
+    let request_id = new_request_id();
     let (action, account, outcome) = match request {
         Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
         Ok(request) => {
@@ -56,8 +58,13 @@ async fn answer(
             match auth::authenticate(app.store.as_ref(), &request).await {
                 Err(e) => (action, String::new(), Err(e)),
                 Ok(caller) => {
-                    let outcome = dispatch::dispatch(app, &caller, &request).await;
-                    (action, caller.account_number.to_string(), outcome)
+                    let account = caller.account_number.to_string();
+                    let context = RequestContext {
+                        caller,
+                        request_id: request_id.clone(),
+                    };
+                    let outcome = dispatch::dispatch(app, &context, &request).await;
+                    (action, account, outcome)
                 }
             }
         }
@@ -67,6 +74,7 @@ async fn answer(
         Err(e) => (e.code.as_str(), error_xml(e.code, &e.message)),
     };
     tracing::info!(
+        request_id = %request_id,
         transport,
         action = %action,
         account = %account,
@@ -79,6 +87,14 @@ async fn answer(
 
 fn xml(body: Vec<u8>) -> HttpResponse {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
+}
+
+/// A short random id tying a log line to the number history rows it caused.
+fn new_request_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// An action name as it may appear in a log line.

@@ -1,7 +1,8 @@
 //! Reading typed parameters out of an [`ApiRequest`], with the spec's error for each
 //! way a value can be wrong.
 
-use crate::domain::{AccountNumber, Caller, DomainError};
+use crate::domain::did_requests::DidFilter;
+use crate::domain::{AccountNumber, CallForwardType, Caller, DidType, DomainError, E164};
 
 use super::request::ApiRequest;
 
@@ -79,4 +80,56 @@ pub fn label(request: &ApiRequest, name: &str, max_chars: usize) -> Result<Strin
         ));
     }
     Ok(text.to_owned())
+}
+
+/// An optional whole number from 1 to `max`; `None` when absent or empty.
+pub fn optional_count(
+    request: &ApiRequest,
+    name: &str,
+    max: u32,
+) -> Result<Option<u32>, DomainError> {
+    match optional(request, name) {
+        None => Ok(None),
+        Some(_) => bounded_count(request, name, 1, max).map(Some),
+    }
+}
+
+/// An optional whole number from 0 up; 0 when absent or empty.
+pub fn offset(request: &ApiRequest, name: &str) -> Result<u64, DomainError> {
+    let Some(text) = optional(request, name) else {
+        return Ok(0);
+    };
+    if text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DomainError::invalid(
+            name,
+            text,
+            "expected a whole number from 0 up",
+        ));
+    }
+    Ok(text.parse().unwrap_or(0))
+}
+
+/// The `FILTER.*` parameters of DID.LIST and DID.UPDATE. An empty filter value matches
+/// numbers where that setting is empty.
+pub fn did_filter(request: &ApiRequest) -> Result<DidFilter, DomainError> {
+    let text = |name: &str| request.param(name).map(str::to_owned);
+    Ok(DidFilter {
+        did_type: optional(request, "FILTER.DID_TYPE")
+            .map(|t| DidType::parse("FILTER.DID_TYPE", t))
+            .transpose()?,
+        e164: optional(request, "FILTER.E164")
+            .map(|e| E164::parse("FILTER.E164", e))
+            .transpose()?,
+        sms_email: text("FILTER.SMS_EMAIL"),
+        sms_url: text("FILTER.SMS_URL"),
+        call_forward_type: match request.param("FILTER.CALL_FORWARD_TYPE") {
+            Some(t) if !t.is_empty() => {
+                let kind = CallForwardType::parse("FILTER.CALL_FORWARD_TYPE", t)?;
+                Some(kind.as_str().to_owned())
+            }
+            other => other.map(str::to_owned),
+        },
+        call_forward_to: text("FILTER.CALL_FORWARD_TO"),
+        title: text("FILTER.TITLE"),
+    })
 }

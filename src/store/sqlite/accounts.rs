@@ -213,6 +213,18 @@ fn fresh_account_number(conn: &Connection) -> StoreResult<AccountNumber> {
     Err(StoreError::Backend("no free account number found".into()))
 }
 
+/// The account `number`, if the caller may act for it; otherwise ACCOUNT_NOT_FOUND,
+/// whether or not it exists.
+pub(super) fn account_in_tree(
+    conn: &Connection,
+    caller: &Caller,
+    number: &AccountNumber,
+) -> StoreResult<Account> {
+    load_account(conn, number.as_str())?
+        .filter(|account| caller.may_act_for(account))
+        .ok_or_else(|| DomainError::AccountNotFound(number.to_string()).into())
+}
+
 /// Loads an account; a sub-account's balance is its main account's.
 pub(super) fn load_account(conn: &Connection, number: &str) -> StoreResult<Option<Account>> {
     Ok(conn

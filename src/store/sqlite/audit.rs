@@ -69,6 +69,13 @@ const RULES: &[(&str, &str)] = &[
          HAVING COUNT(l.entry_id) <> 1 OR COALESCE(-SUM(l.amount100), 0) <> o.total100",
     ),
     (
+        "stocked_number_was_released",
+        "SELECT n.e164 || ' is in stock but its last event is ' || ev.event
+         FROM numbers n JOIN number_events ev ON ev.event_id = (
+           SELECT MAX(event_id) FROM number_events WHERE e164 = n.e164)
+         WHERE n.state = 'available' AND ev.event <> 'released'",
+    ),
+    (
         "aging_number_has_release_time",
         "SELECT e164 || ' is aging without a release time'
          FROM numbers WHERE state = 'aging' AND release_at IS NULL",

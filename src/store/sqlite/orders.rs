@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::accounts::{LedgerKind, apply_ledger_entry, load_account};
+use super::accounts::{LedgerKind, account_in_tree, apply_ledger_entry};
 use crate::domain::order::{OrderReceipt, OrderRequest};
 use crate::domain::{AccountNumber, Did, DidStatus, DomainError, E164, Money, Routing, Timestamp};
 use crate::store::{Orders, StoreError, StoreResult};
@@ -75,13 +75,7 @@ impl OrderPlan {
 }
 
 fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPlan> {
-    let caller = &request.caller;
-    let holder = load_account(conn, request.holder.as_str())?
-        .filter(|h| {
-            h.account_number == caller.account_number
-                || (caller.is_main() && h.parent.as_ref() == Some(&caller.account_number))
-        })
-        .ok_or_else(|| DomainError::AccountNotFound(request.holder.to_string()))?;
+    let holder = account_in_tree(conn, &request.caller, &request.holder)?;
 
     let area_id = request.area_id.as_str();
     let (area_name, area_code, country_name): (String, String, String) = conn

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::admin::generate::generate_stock;
-use didhub::api::{ApiLimits, AppState};
+use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::bundled_catalog;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
@@ -16,16 +16,23 @@ use tokio::sync::oneshot;
 
 pub use xml::Reply;
 
+/// Request parameters, in order.
+pub type Params<'a> = Vec<(&'a str, &'a str)>;
+
 /// Opening credit of the main test accounts: 1,000.00.
 pub const CREDIT: Money = Money(100_000);
 pub const MAIN_EMAIL: &str = "main@customer.example";
 pub const MAIN_PHRASE: &str = "main secure phrase";
+/// How often the test server's aging sweep runs.
+pub const SWEEP: std::time::Duration = std::time::Duration::from_millis(50);
 /// The clock's start: 2026-01-01T00:00:00Z.
 pub const START: i64 = 1_767_225_600;
 
 pub struct TestApp {
     pub base_url: String,
     pub store: Arc<dyn Store>,
+    /// The store's clock; advance it to move past the aging period.
+    pub clock: Arc<ManualClock>,
     /// A main account with a secure phrase (SIGNATURE required) and CREDIT.
     pub main: CreatedAccount,
     /// A sub-account of `main`, without a secure phrase.
@@ -41,15 +48,22 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(ApiLimits::default()).await
+        TestApp::spawn_with(ApiPolicy::default()).await
     }
 
-    pub async fn spawn_with(limits: ApiLimits) -> TestApp {
+    pub async fn spawn_with(policy: ApiPolicy) -> TestApp {
+        // Server logs go to the test's captured output (warnings and errors by default).
+        let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("didhub.db");
         let clock = Arc::new(ManualClock::new(START));
         let options = StoreOptions {
-            clock,
+            clock: clock.clone(),
             durable: false,
             ..StoreOptions::default()
         };
@@ -92,14 +106,15 @@ impl TestApp {
         let (shutdown, stop) = oneshot::channel::<()>();
         let state = AppState {
             store: store.clone(),
-            limits,
+            policy,
         };
-        let server = tokio::spawn(didhub::server::serve(listener, state, async {
+        let server = tokio::spawn(didhub::server::serve(listener, state, SWEEP, async {
             let _ = stop.await;
         }));
         TestApp {
             base_url,
             store,
+            clock,
             main,
             sub,
             other,
@@ -144,19 +159,61 @@ impl TestApp {
 
     /// A v3 request as the main account (with its SIGNATURE).
     pub async fn main_v3(&self, action: &str, params: &[(&str, &str)]) -> Reply {
-        let mut all = vec![("SIGNATURE", self.main.signature.as_deref().unwrap())];
-        all.extend_from_slice(params);
-        self.v3(request_xml(&self.main.userkey, action, &all)).await
+        self.v3_as(&self.main, action, params).await
     }
 
-    /// A v3 request with another account's key (no signature).
+    /// A v3 request with `who`'s key, and its SIGNATURE when it has one.
     pub async fn v3_as(
         &self,
         who: &CreatedAccount,
         action: &str,
         params: &[(&str, &str)],
     ) -> Reply {
-        self.v3(request_xml(&who.userkey, action, params)).await
+        let mut all: Vec<(&str, &str)> = Vec::new();
+        if let Some(signature) = &who.signature {
+            all.push(("SIGNATURE", signature));
+        }
+        all.extend_from_slice(params);
+        self.v3(request_xml(&who.userkey, action, &all)).await
+    }
+
+    /// The same request over v2 GET.
+    pub async fn v2_as(
+        &self,
+        who: &CreatedAccount,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> Reply {
+        let mut query = format!("userkey={}&action={}", who.userkey, percent_encode(action));
+        if let Some(signature) = &who.signature {
+            query.push_str(&format!("&param[SIGNATURE]={signature}"));
+        }
+        for (name, value) in params {
+            query.push_str(&format!(
+                "&param[{}]={}",
+                percent_encode(name),
+                percent_encode(value)
+            ));
+        }
+        self.v2(&query).await
+    }
+
+    /// Orders `quantity` numbers of an area for `who` (its own account); their E164s.
+    pub async fn order(&self, who: &CreatedAccount, area: &str, quantity: u32) -> Vec<String> {
+        let quantity = quantity.to_string();
+        let reply = self
+            .v3_as(
+                who,
+                "DID.ORDER",
+                &[
+                    ("DID_TYPE", "GEOGRAPHIC"),
+                    ("AREA_ID", area),
+                    ("QUANTITY", &quantity),
+                ],
+            )
+            .await;
+        reply.assert_success();
+        reply.did_attr("E164")
     }
 
     pub async fn balance(&self, who: &CreatedAccount) -> Money {
@@ -174,6 +231,7 @@ impl TestApp {
             counts: self.store.counts().await.unwrap(),
             main_balance: self.balance(&self.main).await,
             other_balance: self.balance(&self.other).await,
+            numbers: numbers_digest(&self.db_path),
         }
     }
 
@@ -194,6 +252,35 @@ pub struct Snapshot {
     pub counts: StoreCounts,
     pub main_balance: Money,
     pub other_balance: Money,
+    /// Every column of every number, and the number of history rows.
+    pub numbers: String,
+}
+
+/// Reads the numbers table straight from the database file.
+fn numbers_digest(db: &std::path::Path) -> String {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open the test database");
+    let numbers: String = conn
+        .query_row(
+            "SELECT COALESCE(group_concat(row, char(10)), '') FROM (SELECT e164 || '|' || state
+               || '|' || COALESCE(account_number, '') || '|' || title || '|' || sms_url || '|'
+               || sms_email || '|' || sms_phone || '|' || call_forward_type || '|'
+               || call_forward_to || '|' || COALESCE(release_at, '') AS row
+             FROM numbers ORDER BY e164)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let events: i64 = conn
+        .query_row("SELECT COUNT(*) FROM number_events", [], |r| r.get(0))
+        .unwrap();
+    format!("{numbers}\nevents {events}")
+}
+
+/// Percent-encodes everything but letters and digits, for v2 query strings.
+pub fn percent_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// A v3 REQUEST document.

@@ -104,11 +104,12 @@ impl Reply {
             .collect()
     }
 
-    /// Asserts SUCCESS, showing the whole reply otherwise.
+    /// Asserts success (RESULT is SUCCESS, or a value such as a balance, and there is
+    /// no ERROR), showing the whole reply otherwise.
     #[track_caller]
     pub fn assert_success(&self) -> &Reply {
         assert!(
-            self.result == "SUCCESS" && self.error_code.is_none(),
+            !self.result.is_empty() && self.result != "ERROR" && self.error_code.is_none(),
             "expected SUCCESS, got:\n{}",
             self.raw
         );

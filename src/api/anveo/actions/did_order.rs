@@ -3,8 +3,9 @@
 
 use crate::api::AppState;
 use crate::domain::order::{MAX_TITLE_CHARS, OrderRequest};
-use crate::domain::{AreaId, Caller, DidType, RatePlanId};
+use crate::domain::{AreaId, DidType, RatePlanId};
 
+use super::super::dispatch::RequestContext;
 use super::super::error::ApiError;
 use super::super::params::{account_or_caller, bounded_count, dry_run, label, optional, required};
 use super::super::request::ApiRequest;
@@ -12,9 +13,10 @@ use super::super::response::{Body, Response};
 
 pub async fn run(
     app: &AppState,
-    caller: &Caller,
+    context: &RequestContext,
     request: &ApiRequest,
 ) -> Result<Response, ApiError> {
+    let caller = &context.caller;
     let order = OrderRequest {
         caller: caller.clone(),
         did_type: DidType::parse("DID_TYPE", required(request, "DID_TYPE")?)?,
@@ -23,7 +25,7 @@ pub async fn run(
             Some(plan) => RatePlanId::parse("RATE_PLAN_ID", plan)?,
             None => RatePlanId::default_plan(),
         },
-        quantity: bounded_count(request, "QUANTITY", 1, app.limits.max_quantity)?,
+        quantity: bounded_count(request, "QUANTITY", 1, app.policy.max_quantity)?,
         holder: account_or_caller(request, "ACCOUNT_NUMBER", caller)?,
         title: label(request, "TITLE", MAX_TITLE_CHARS)?,
         dry_run: dry_run(request)?,
