@@ -307,3 +307,39 @@ fn run_printed_command(command: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The customer flow the README documents (`docs/customer-flow.sh`), run against a real
+/// `serve --demo`.
+#[test]
+fn the_documented_customer_flow_runs_against_the_demo() {
+    let (_dir, db) = temp_db();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
+        .args(["--database", &format!("sqlite://{}", db.display())])
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let startup: Value = serde_json::from_str(&line).unwrap();
+    let main = &startup["demo"]["main_account"];
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/customer-flow.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .env("BASE", startup["listening"].as_str().unwrap())
+        .env("KEY", main["userkey"].as_str().unwrap())
+        .env("SIG", main["signature"].as_str().unwrap())
+        .output()
+        .unwrap();
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(server.wait().unwrap().success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains("<ERROR"), "{stdout}");
+    assert_eq!(stdout.matches("<RESULT>SUCCESS</RESULT>").count(), 8, "{stdout}");
+    assert!(stdout.contains("STATUS=\"Canceled\""), "{stdout}");
+    assert!(stdout.contains("<RESULT>992.04</RESULT>"), "{stdout}");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("docs/customer-flow.sh"), "the README points at the script");
+}
