@@ -169,3 +169,132 @@ fn execute_batch(conn: &Connection, batch: &mut [Box<dyn WriteCommand>]) -> Resu
         e.to_string()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::mpsc as std_mpsc;
+
+    use super::*;
+
+    fn writer_with_table() -> Writer {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+            .unwrap();
+        Writer::spawn(conn)
+    }
+
+    /// Holds the writer inside its first command until `release` is sent, so that every
+    /// command queued meanwhile is committed in the next batch, together.
+    async fn block_writer(writer: &Arc<Writer>) -> std_mpsc::Sender<()> {
+        let (release, wait) = std_mpsc::channel::<()>();
+        let (started, running) = oneshot::channel::<()>();
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            let blocked = writer.write(move |_| {
+                let _ = started.send(());
+                let _ = wait.recv();
+                Ok(())
+            });
+            let _ = blocked.await;
+        });
+        running.await.unwrap();
+        release
+    }
+
+    #[tokio::test]
+    async fn each_command_of_a_batch_gets_its_own_answer_and_failures_leave_nothing() {
+        let writer = Arc::new(writer_with_table());
+        let release = block_writer(&writer).await;
+        let mut answers = Vec::new();
+        for k in 0..20i64 {
+            let writer = writer.clone();
+            answers.push(tokio::spawn(async move {
+                writer
+                    .write(move |conn| {
+                        conn.execute("INSERT INTO t (k, v) VALUES (?1, 'first')", [k])?;
+                        conn.execute("INSERT INTO t (k, v) VALUES (?1, 'second')", [k + 100])?;
+                        if k % 3 == 0 {
+                            return Err(StoreError::Rejected(format!("command {k} refuses")));
+                        }
+                        Ok(k)
+                    })
+                    .await
+            }));
+        }
+        // Let every command reach the queue, then let the writer take them as one batch.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        release.send(()).unwrap();
+        for (k, answer) in answers.into_iter().enumerate() {
+            match answer.await.unwrap() {
+                Ok(value) => assert!(k % 3 != 0 && value == k as i64),
+                Err(StoreError::Rejected(message)) => {
+                    assert!(k % 3 == 0 && message == format!("command {k} refuses"))
+                }
+                Err(other) => panic!("unexpected {other}"),
+            }
+        }
+        let rows: Vec<i64> = writer
+            .write(|conn| {
+                let mut stmt = conn.prepare("SELECT k FROM t ORDER BY k")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+            })
+            .await
+            .unwrap();
+        let expected: Vec<i64> = (0..20)
+            .filter(|k| k % 3 != 0)
+            .flat_map(|k| [k, k + 100])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            rows, expected,
+            "a failed command's writes are rolled back alone"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_command_fails_alone_and_the_writer_lives_on() {
+        let writer = writer_with_table();
+        let panicked = writer
+            .write(|conn| -> StoreResult<()> {
+                conn.execute("INSERT INTO t (k, v) VALUES (1, 'x')", [])?;
+                panic!("boom")
+            })
+            .await;
+        assert!(matches!(panicked, Err(StoreError::Backend(_))));
+        let count: i64 = writer
+            .write(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(count, 0);
+    }
+
+    #[tokio::test]
+    async fn stop_finishes_queued_commands_then_refuses_new_ones() {
+        let writer = Arc::new(writer_with_table());
+        let release = block_writer(&writer).await;
+        let queued = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .write(|conn| Ok(conn.execute("INSERT INTO t (k, v) VALUES (7, 'kept')", [])?))
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        release.send(()).unwrap();
+        let stopper = writer.clone();
+        tokio::task::spawn_blocking(move || stopper.stop())
+            .await
+            .unwrap();
+        assert_eq!(
+            queued.await.unwrap().unwrap(),
+            1,
+            "acknowledged after its commit"
+        );
+        let refused = writer.write(|_| Ok(())).await;
+        assert!(matches!(refused, Err(StoreError::Closed)));
+    }
+}
