@@ -28,6 +28,33 @@ fn didhub_json(db: &Path, args: &[&str]) -> (bool, Value) {
     (out.status.success(), json)
 }
 
+/// Starts `didhub serve --demo --json` on a free port; returns it and its startup object.
+fn start_demo(db: &Path) -> (std::process::Child, Value) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
+        .args(["--database", &format!("sqlite://{}", db.display())])
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let startup = serde_json::from_str(&first_line).unwrap();
+    (server, startup)
+}
+
+/// Sends SIGTERM and asserts a graceful exit with status 0.
+fn stop_gracefully(mut server: std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(server.wait().unwrap().success(), "a graceful stop exits 0");
+}
+
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
@@ -231,18 +258,7 @@ fn check_names_each_violation() {
 #[test]
 fn serve_demo_prints_a_curl_that_orders_a_number() {
     let (_dir, db) = temp_db();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let startup: Value = serde_json::from_str(&first_line).unwrap();
+    let (server, startup) = start_demo(&db);
     let demo = &startup["demo"];
     assert!(demo["numbers"].as_u64().unwrap() >= 2000, "{startup}");
     let curl = demo["curl"].as_str().unwrap();
@@ -259,35 +275,15 @@ fn serve_demo_prints_a_curl_that_orders_a_number() {
     );
 
     // SIGTERM: a graceful stop with status 0.
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(server.wait().unwrap().success());
+    stop_gracefully(server);
     let (ok, check) = didhub_json(&db, &["check"]);
     assert!(ok, "{check}");
     assert_eq!(check["counts"]["orders"], 2);
 
     // --demo on a database that is not empty changes nothing.
-    let mut again = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(again.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let startup: Value = serde_json::from_str(&line).unwrap();
+    let (again, startup) = start_demo(&db);
     assert!(startup["demo"].is_null(), "{startup}");
-    Command::new("kill")
-        .args(["-TERM", &again.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(again.wait().unwrap().success());
+    stop_gracefully(again);
     let (_, check) = didhub_json(&db, &["check"]);
     assert_eq!(check["counts"]["accounts"], 2, "no second demo account");
 }
@@ -313,18 +309,7 @@ fn run_printed_command(command: &str) -> String {
 #[test]
 fn the_documented_customer_flow_runs_against_the_demo() {
     let (_dir, db) = temp_db();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let startup: Value = serde_json::from_str(&line).unwrap();
+    let (server, startup) = start_demo(&db);
     let main = &startup["demo"]["main_account"];
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/customer-flow.sh");
     let out = Command::new("bash")
@@ -334,11 +319,7 @@ fn the_documented_customer_flow_runs_against_the_demo() {
         .env("SIG", main["signature"].as_str().unwrap())
         .output()
         .unwrap();
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    stop_gracefully(server);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         out.status.success(),
