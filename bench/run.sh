@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# didhub's HTTP benchmark: one command, from a fresh database each run.
+#
+#   bench/run.sh                                   # SQLite (the default store)
+#   bench/run.sh --database postgres://postgres@127.0.0.1:5432/postgres --processes 3
+#
+# Builds release, creates a fresh database holding STOCK numbers (default 1,000,000) in
+# area 1.212 and an account with enough credit, starts didhub serve, and measures with
+# oha (64 keep-alive connections, DURATION each, default 10s): GET /health (the HTTP
+# floor), DID.ORDER QUANTITY 1 and 10 over v3, DID.LIST (LIMIT 50) of an account
+# holding 1,000 numbers, and ANVEO.AREAS.LIST. Prints requests/s, p50/p99/max latency and
+# the ratio to /health, then runs didhub check. For PostgreSQL a fresh database is
+# created next to the one in the URL and dropped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATABASE=""
+PROCESSES=1
+STOCK=${STOCK:-1000000}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --database) DATABASE=$2; shift 2 ;;
+        --processes) PROCESSES=$2; shift 2 ;;
+        --stock) STOCK=$2; shift 2 ;;
+        --duration) DURATION=$2; shift 2 ;;
+        *) echo "usage: bench/run.sh [--database URL] [--processes N] [--stock N] [--duration 10s]" >&2; exit 2 ;;
+    esac
+done
+
+command -v oha >/dev/null 2>&1 || cargo install oha --locked
+cargo build --release --quiet
+DIDHUB=$PWD/target/release/didhub
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ -n "${PG_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ -z "$DATABASE" ]; then
+    URL="sqlite://$WORK/bench.db"
+    [ "$PROCESSES" = 1 ] || { echo "SQLite is served by one process" >&2; exit 2; }
+else
+    PG_DB="didhub_bench_$$"
+    psql "$DATABASE" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    URL="${DATABASE%/*}/$PG_DB"
+fi
+export DIDHUB_DATABASE=$URL DIDHUB_LOG=warn
+# The servers log every request (as in production): the logs tell API-level errors.
+SERVE_LOG=info
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
+echo "== store: ${URL%%://*}, $PROCESSES process(es), $STOCK numbers in stock"
+t0=$(date +%s)
+"$DIDHUB" catalog load >/dev/null
+"$DIDHUB" inventory generate --area 1.212 --type GEOGRAPHIC --count "$STOCK" >/dev/null
+"$DIDHUB" inventory generate --area 1.312 --type GEOGRAPHIC --count 1000 >/dev/null
+BUYER=$("$DIDHUB" account create --email bench@didhub.example --credit 100000000.00 --json)
+LISTER=$("$DIDHUB" account create --email lister@didhub.example --credit 10000.00 --json)
+KEY=$(echo "$BUYER" | json '["userkey"]')
+LIST_KEY=$(echo "$LISTER" | json '["userkey"]')
+echo "   prepared in $(( $(date +%s) - t0 ))s"
+
+PORT0=$(( 20000 + RANDOM % 20000 ))
+for i in $(seq 0 $(( PROCESSES - 1 ))); do
+    DIDHUB_LOG=$SERVE_LOG "$DIDHUB" serve --listen "127.0.0.1:$(( PORT0 + i ))" >"$WORK/serve-$i.log" 2>&1 &
+    PIDS+=($!)
+done
+for i in $(seq 0 $(( PROCESSES - 1 ))); do
+    for _ in $(seq 100); do
+        curl -sf "http://127.0.0.1:$(( PORT0 + i ))/health" >/dev/null && break
+        sleep 0.1
+    done
+done
+BASE="http://127.0.0.1:$PORT0"
+
+order_xml() {
+    printf '<?xml version="1.0" standalone="no" ?><REQUEST><USERTOKEN><USERKEY>%s</USERKEY></USERTOKEN><ACTION NAME="DID.ORDER"><PARAMETER NAME="DID_TYPE">GEOGRAPHIC</PARAMETER><PARAMETER NAME="AREA_ID">%s</PARAMETER><PARAMETER NAME="QUANTITY">%s</PARAMETER></ACTION></REQUEST>' "$1" "$2" "$3"
+}
+order_xml "$KEY" 1.212 1 >"$WORK/order1.xml"
+order_xml "$KEY" 1.212 10 >"$WORK/order10.xml"
+for _ in $(seq 10); do
+    curl -sf -X POST "$BASE/api/v3.asp" --data-binary "$(order_xml "$LIST_KEY" 1.312 100)" | grep -q SUCCESS
+done
+
+HEALTH_RPS=""
+# measure NAME PATH [oha options...]: spreads CONNECTIONS over the processes.
+measure() {
+    local name=$1 path=$2; shift 2
+    local per=$(( CONNECTIONS / PROCESSES )) outs=() loaders=()
+    for i in $(seq 0 $(( PROCESSES - 1 ))); do
+        oha --no-tui --output-format json -z "$DURATION" -c "$per" "$@" \
+            "http://127.0.0.1:$(( PORT0 + i ))$path" >"$WORK/$name-$i.json" &
+        loaders+=($!)
+        outs+=("$WORK/$name-$i.json")
+    done
+    wait "${loaders[@]}"
+    python3 - "$name" "${HEALTH_RPS:-0}" "${outs[@]}" <<'PY'
+import json, sys
+name, health, files = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+runs = [json.load(open(f)) for f in files]
+rps = sum(r["summary"]["requestsPerSec"] for r in runs)
+def worst(key): return max(r["latencyPercentiles"][key] for r in runs) * 1000
+mx = max(r["summary"]["slowest"] for r in runs) * 1000
+codes = {}
+for r in runs:
+    for c, n in r.get("statusCodeDistribution", {}).items(): codes[c] = codes.get(c, 0) + n
+# Requests still in flight when the duration ends are cut off by oha; not errors.
+errors = sum(n for r in runs for kind, n in r.get("errorDistribution", {}).items()
+             if "deadline" not in kind)
+ratio = f"{rps / health:6.1%}" if health else "  100%"
+print(f"{name:<22} {rps:10.0f} req/s  p50 {worst('p50'):7.2f} ms  p99 {worst('p99'):7.2f} ms  max {mx:8.2f} ms  vs health {ratio}  http {codes} errors {errors}")
+open(sys.argv[3] + ".rps", "w").write(str(rps))
+PY
+}
+echo "== $CONNECTIONS connections, $DURATION each"
+measure health /health
+HEALTH_RPS=$(cat "$WORK/health-0.json.rps")
+measure order_q1 /api/v3.asp -m POST -T application/xml -D "$WORK/order1.xml"
+measure order_q10 /api/v3.asp -m POST -T application/xml -D "$WORK/order10.xml"
+measure did_list_limit50 "/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=50"
+measure areas_list "/api/v2.asp?userkey=$KEY&action=ANVEO.AREAS.LIST&param%5BDID_TYPE%5D=GEOGRAPHIC&param%5BCOUNTRY_ID%5D=US"
+
+for pid in "${PIDS[@]}"; do kill -TERM "$pid"; done
+wait "${PIDS[@]}" 2>/dev/null || true
+PIDS=()
+echo "== errors answered (non-SUCCESS results), from the server logs:"
+grep -ho 'result="[A-Z_]*"' "$WORK"/serve-*.log | grep -v SUCCESS | sort | uniq -c || echo "   none"
+echo "== didhub check"
+"$DIDHUB" check
