@@ -321,7 +321,9 @@ fn the_documented_customer_flow_runs_against_the_demo() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let startup: Value = serde_json::from_str(&line).unwrap();
     let main = &startup["demo"]["main_account"];
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/customer-flow.sh");
@@ -332,14 +334,29 @@ fn the_documented_customer_flow_runs_against_the_demo() {
         .env("SIG", main["signature"].as_str().unwrap())
         .output()
         .unwrap();
-    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
     assert!(server.wait().unwrap().success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!stdout.contains("<ERROR"), "{stdout}");
-    assert_eq!(stdout.matches("<RESULT>SUCCESS</RESULT>").count(), 8, "{stdout}");
+    assert_eq!(
+        stdout.matches("<RESULT>SUCCESS</RESULT>").count(),
+        8,
+        "{stdout}"
+    );
     assert!(stdout.contains("STATUS=\"Canceled\""), "{stdout}");
     assert!(stdout.contains("<RESULT>992.04</RESULT>"), "{stdout}");
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(readme.contains("docs/customer-flow.sh"), "the README points at the script");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains("docs/customer-flow.sh"),
+        "the README points at the script"
+    );
 }
