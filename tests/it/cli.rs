@@ -1,16 +1,25 @@
 //! The operator CLI, run as the real binary.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// Runs `didhub --database sqlite://DB ARGS...`.
-pub fn didhub(db: &Path, args: &[&str]) -> Output {
+use crate::support::{Backend, TestDatabase};
+
+on_both_backends!(
+    sync: accounts_are_created_and_credited,
+    inventory_is_generated_and_imported,
+    check_names_each_violation,
+    serve_demo_prints_a_curl_that_orders_a_number,
+    the_documented_customer_flow_runs_against_the_demo,
+);
+
+/// Runs `didhub --database URL ARGS...`.
+pub fn didhub(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_didhub"))
         .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
+        .arg(url)
         .args(args)
         .env_remove("DIDHUB_DATABASE")
         .output()
@@ -18,25 +27,18 @@ pub fn didhub(db: &Path, args: &[&str]) -> Output {
 }
 
 /// Runs with `--json` and parses the one JSON object it prints.
-fn didhub_json(db: &Path, args: &[&str]) -> (bool, Value) {
+fn didhub_json(db: &TestDatabase, args: &[&str]) -> (bool, Value) {
     let mut all = args.to_vec();
     all.push("--json");
-    let out = didhub(db, &all);
+    let out = didhub(&db.url, &all);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let json: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("one JSON object expected ({e}):\n{stdout}"));
     (out.status.success(), json)
 }
 
-fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
-    (dir, db)
-}
-
-#[test]
-fn accounts_are_created_and_credited() {
-    let (_dir, db) = temp_db();
+fn accounts_are_created_and_credited(backend: Backend) {
+    let db = TestDatabase::create(backend);
     let (ok, main) = didhub_json(
         &db,
         &[
@@ -112,12 +114,12 @@ fn accounts_are_created_and_credited() {
         balance["balance"], "35.51",
         "failed commands changed nothing"
     );
-    assert!(didhub(&db, &["check"]).status.success());
+    assert!(didhub(&db.url, &["check"]).status.success());
 }
 
-#[test]
-fn inventory_is_generated_and_imported() {
-    let (dir, db) = temp_db();
+fn inventory_is_generated_and_imported(backend: Backend) {
+    let db = TestDatabase::create(backend);
+    let dir = tempfile::tempdir().unwrap();
     let (ok, _) = didhub_json(&db, &["catalog", "load"]);
     assert!(ok);
     let (ok, generated) = didhub_json(
@@ -193,12 +195,11 @@ fn inventory_is_generated_and_imported() {
         again["rejected_by_reason"]["already_in_stock"], 3,
         "{again}"
     );
-    assert!(didhub(&db, &["check"]).status.success());
+    assert!(didhub(&db.url, &["check"]).status.success());
 }
 
-#[test]
-fn check_names_each_violation() {
-    let (_dir, db) = temp_db();
+fn check_names_each_violation(backend: Backend) {
+    let db = TestDatabase::create(backend);
     let (ok, main) = didhub_json(
         &db,
         &[
@@ -214,11 +215,8 @@ fn check_names_each_violation() {
     let (ok, clean) = didhub_json(&db, &["check"]);
     assert!(ok && clean["ok"] == true, "{clean}");
     // Tamper with a balance behind the ledger's back.
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute("UPDATE accounts SET balance100 = balance100 + 1", [])
-        .unwrap();
-    drop(conn);
-    let out = didhub(&db, &["check"]);
+    db.execute("UPDATE accounts SET balance100 = balance100 + 1");
+    let out = didhub(&db.url, &["check"]);
     assert!(!out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("balance_matches_ledger"), "{text}");
@@ -228,11 +226,10 @@ fn check_names_each_violation() {
     );
 }
 
-#[test]
-fn serve_demo_prints_a_curl_that_orders_a_number() {
-    let (_dir, db) = temp_db();
+fn serve_demo_prints_a_curl_that_orders_a_number(backend: Backend) {
+    let db = TestDatabase::create(backend);
     let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
+        .args(["--database", &db.url])
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -271,7 +268,7 @@ fn serve_demo_prints_a_curl_that_orders_a_number() {
 
     // --demo on a database that is not empty changes nothing.
     let mut again = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
+        .args(["--database", &db.url])
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -310,11 +307,10 @@ fn run_printed_command(command: &str) -> String {
 
 /// The customer flow the README documents (`docs/customer-flow.sh`), run against a real
 /// `serve --demo`.
-#[test]
-fn the_documented_customer_flow_runs_against_the_demo() {
-    let (_dir, db) = temp_db();
+fn the_documented_customer_flow_runs_against_the_demo(backend: Backend) {
+    let db = TestDatabase::create(backend);
     let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
+        .args(["--database", &db.url])
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

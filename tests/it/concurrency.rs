@@ -4,11 +4,12 @@ use std::collections::HashSet;
 
 use didhub::domain::{DidType, Money};
 
-use crate::support::{CREDIT, TestApp};
+use crate::support::{Backend, CREDIT, TestApp};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty() {
-    let app = TestApp::spawn().await;
+on_both_backends!(multi_thread: sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty);
+
+async fn sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.312", DidType::Geographic, 40).await;
     let body = crate::support::request_xml(
         &app.other.userkey,
@@ -51,7 +52,7 @@ async fn sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty() {
     // The operator's audit agrees, from the outside.
     let mut app = app;
     app.stop().await;
-    let check = crate::cli::didhub(&app.db_path, &["check"]);
+    let check = crate::cli::didhub(&app.database.url, &["check"]);
     assert!(
         check.status.success(),
         "{}",
