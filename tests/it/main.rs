@@ -13,6 +13,8 @@ mod did_list;
 mod did_move;
 mod did_update;
 mod lifecycle;
+mod multi_process;
 mod order;
 mod order_errors;
+mod store_copy;
 mod wire_errors;

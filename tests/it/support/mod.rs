@@ -17,7 +17,7 @@ use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
 use didhub::store::{self, Cell, Store, StoreCounts, StoreOptions, transfer};
 use tokio::sync::oneshot;
 
-pub use backend::{Backend, TestDatabase, postgres_server, skip_postgres};
+pub use backend::{Backend, TestDatabase, skip_postgres};
 pub use xml::Reply;
 
 /// Request parameters, in order.
