@@ -251,3 +251,42 @@ fn processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up
         assert!(server.stop().success());
     }
 }
+
+/// Every process sweeps aged numbers: three sweepers at once (the test server's own and
+/// two more stores on the same database) still release each number exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sweepers_in_several_processes_release_each_number_once() {
+    if skip_postgres(module_path!()) {
+        return;
+    }
+    let app = crate::support::TestApp::spawn(Backend::Postgres).await;
+    app.stock("1.212", DidType::Geographic, 30).await;
+    let numbers = app.order(&app.other, "1.212", 30).await;
+    for e164 in &numbers {
+        app.v3_as(&app.other, "DID.CANCEL", &[("E164", e164)])
+            .await
+            .assert_success();
+    }
+    let second = crate::support::open_store(&app.database.url, app.clock.clone()).await;
+    let third = crate::support::open_store(&app.database.url, app.clock.clone()).await;
+    app.clock.advance(91 * 86_400);
+    let (a, b) = tokio::join!(second.release_aged(), third.release_aged());
+    assert!(a.unwrap() + b.unwrap() <= 30);
+    while second.release_aged().await.unwrap() > 0 {}
+    assert_eq!(app.store.counts().await.unwrap().numbers_available, 30);
+    let events = app
+        .store
+        .export_tables(vec![transfer::table("number_events").unwrap()])
+        .await
+        .unwrap()
+        .remove(0);
+    let released = events
+        .column("event")
+        .unwrap()
+        .filter(|e| e.as_text() == Some("released"))
+        .count();
+    assert_eq!(released, 30, "one release per number");
+    assert_eq!(app.store.audit().await.unwrap(), vec![]);
+    second.close().await;
+    third.close().await;
+}

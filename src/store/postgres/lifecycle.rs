@@ -217,10 +217,14 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
              WHERE e164 = $1 AND state = 'aging'",
         )
         .await?;
+    let mut released = 0;
     for row in &due {
         let e164: String = row.try_get(0)?;
         let former_holder: Option<String> = row.try_get(1)?;
-        c.execute(&release, &[&e164]).await?;
+        // Locked above, so this changes the row; the guard keeps the event honest anyway.
+        if c.execute(&release, &[&e164]).await? == 0 {
+            continue;
+        }
         record_event(
             c,
             &e164,
@@ -231,6 +235,7 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
             now,
         )
         .await?;
+        released += 1;
     }
-    Ok(due.len() as u64)
+    Ok(released)
 }
