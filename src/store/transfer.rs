@@ -169,22 +169,19 @@ async fn verify_copy(source: &dyn Store, target: &dyn Store) -> StoreResult<()> 
     for table in TABLES {
         let expected = source.export_tables(vec![table]).await?.remove(0);
         let copied = target.export_tables(vec![table]).await?.remove(0);
-        let actual = reorder_columns(&copied, &expected.columns);
-        if actual.len() != expected.rows.len() {
+        if copied.rows.len() != expected.rows.len() {
             return Err(StoreError::Backend(format!(
                 "copy verification failed: {} has {} rows in the target, {} in the source",
                 table.name,
-                actual.len(),
+                copied.rows.len(),
                 expected.rows.len()
             )));
         }
-        if let Some(index) = (0..actual.len()).find(|&i| actual[i] != expected.rows[i]) {
+        if let Some((index, was, became)) = first_difference(&expected, &copied) {
             return Err(StoreError::Backend(format!(
-                "copy verification failed: row {} of {} differs: {:?} became {:?}",
+                "copy verification failed: row {} of {} differs: {was:?} became {became:?}",
                 index + 1,
                 table.name,
-                expected.rows[index],
-                actual[index]
             )));
         }
     }
@@ -197,16 +194,36 @@ async fn verify_copy(source: &dyn Store, target: &dyn Store) -> StoreResult<()> 
     Ok(())
 }
 
-/// The rows of `dump` with their values in the order of `columns`.
-fn reorder_columns(dump: &TableDump, columns: &[String]) -> Vec<Vec<Cell>> {
-    let positions: Vec<usize> = columns
+/// The first row (index, expected, actual) where `actual` differs from `expected`,
+/// matching columns by name (the two backends may list them in another order).
+fn first_difference(
+    expected: &TableDump,
+    actual: &TableDump,
+) -> Option<(usize, Vec<Cell>, Vec<Cell>)> {
+    let positions: Vec<Option<usize>> = expected
+        .columns
         .iter()
-        .filter_map(|c| dump.columns.iter().position(|d| d == c))
+        .map(|c| actual.columns.iter().position(|a| a == c))
         .collect();
-    dump.rows
+    let in_expected_order = |row: &[Cell]| -> Vec<Cell> {
+        positions
+            .iter()
+            .map(|p| p.map_or(Cell::Null, |i| row[i].clone()))
+            .collect()
+    };
+    expected
+        .rows
         .iter()
-        .map(|row| positions.iter().map(|&i| row[i].clone()).collect())
-        .collect()
+        .zip(&actual.rows)
+        .enumerate()
+        .find(|(_, (want, got))| {
+            positions.len() != got.len()
+                || positions
+                    .iter()
+                    .zip(want.iter())
+                    .any(|(p, cell)| p.is_none_or(|i| &got[i] != cell))
+        })
+        .map(|(index, (want, got))| (index, want.clone(), in_expected_order(got)))
 }
 
 #[cfg(test)]
@@ -224,19 +241,37 @@ mod tests {
     }
 
     #[test]
-    fn columns_are_compared_as_sets_and_rows_reordered_by_name() {
+    fn columns_are_compared_as_sets_and_rows_by_column_name() {
         let a = vec!["x".to_owned(), "y".to_owned()];
         let b = vec!["y".to_owned(), "x".to_owned()];
         assert!(same_columns(&a, &b));
         assert!(!same_columns(&a, &a[..1]));
-        let dump = TableDump {
+        let dump = |columns: &[String], rows: Vec<Vec<Cell>>| TableDump {
             table: table("numbers").unwrap(),
-            columns: b,
-            rows: vec![vec![Cell::Int(2), Cell::Text("one".into())]],
+            columns: columns.to_vec(),
+            rows,
         };
+        let one = || Cell::Text("one".into());
+        let expected = dump(
+            &a,
+            vec![vec![one(), Cell::Int(2)], vec![Cell::Null, Cell::Int(3)]],
+        );
+        let same = dump(
+            &b,
+            vec![vec![Cell::Int(2), one()], vec![Cell::Int(3), Cell::Null]],
+        );
+        assert_eq!(first_difference(&expected, &same), None);
+        let changed = dump(
+            &b,
+            vec![vec![Cell::Int(2), one()], vec![Cell::Int(4), Cell::Null]],
+        );
         assert_eq!(
-            reorder_columns(&dump, &a),
-            vec![vec![Cell::Text("one".into()), Cell::Int(2)]]
+            first_difference(&expected, &changed),
+            Some((
+                1,
+                vec![Cell::Null, Cell::Int(3)],
+                vec![Cell::Null, Cell::Int(4)]
+            ))
         );
     }
 }

@@ -7,6 +7,7 @@ use std::pin::pin;
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Transaction};
+use futures_util::TryStreamExt;
 use tokio_postgres::Row;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
@@ -88,15 +89,16 @@ async fn export_table(c: &impl GenericClient, table: &'static TableSpec) -> Stor
         .iter()
         .map(|c| c.name().to_owned())
         .collect();
-    let rows = c.query(&query, &[]).await?;
-    let rows = rows
-        .iter()
-        .map(|row| {
+    // Streamed: each row becomes cells as it arrives, so only the cells are held.
+    let mut stream = pin!(c.query_raw(&query, NO_PARAMETERS).await?);
+    let mut rows = Vec::new();
+    while let Some(row) = stream.try_next().await? {
+        rows.push(
             (0..columns.len())
-                .map(|i| cell_of(row, i, table, &columns[i]))
-                .collect()
-        })
-        .collect::<StoreResult<_>>()?;
+                .map(|i| cell_of(&row, i, table, &columns[i]))
+                .collect::<StoreResult<_>>()?,
+        );
+    }
     Ok(TableDump {
         table,
         columns,
@@ -194,6 +196,8 @@ async fn import_table(c: &Transaction<'_>, dump: &TableDump) -> StoreResult<()> 
 }
 
 type Value = Box<dyn ToSql + Sync + Send>;
+
+const NO_PARAMETERS: [&(dyn ToSql + Sync); 0] = [];
 
 /// `cell` as a value of the column's type; an integer that does not fit is an error.
 fn typed_value(cell: &Cell, ty: &Type, table: &str, column: &str) -> StoreResult<Value> {
