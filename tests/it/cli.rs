@@ -356,3 +356,32 @@ fn the_documented_customer_flow_runs_against_the_demo(backend: Backend) {
         "the README points at the script"
     );
 }
+
+/// A database URL that cannot be used is a clear error that never shows the password.
+#[test]
+fn bad_database_urls_are_clear_errors_without_the_password() {
+    for (url, expected) in [
+        (
+            "postgres://didhub:s3cret@127.0.0.1:1/didhub",
+            "connecting to PostgreSQL",
+        ),
+        (
+            "postgres://didhub:s3cret@127.0.0.1/didhub?sslmode=bogus",
+            "invalid PostgreSQL URL",
+        ),
+        ("postgresql://", "connecting to PostgreSQL"),
+        (
+            "mysql://didhub:s3cret@db/didhub",
+            "unsupported database URL",
+        ),
+        ("didhub.db", "unsupported database URL"),
+    ] {
+        let out = didhub(url, &["migrate", "--json"]);
+        assert!(!out.status.success(), "{url}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let error: Value = serde_json::from_str(stdout.trim()).unwrap();
+        let message = error["error"].as_str().unwrap();
+        assert!(message.contains(expected), "{url}: {message}");
+        assert!(!message.contains("s3cret"), "{url}: {message}");
+    }
+}

@@ -1,78 +1,16 @@
-//! Account storage: accounts and sub-accounts, API keys, and the ledger that every
-//! balance change goes through ([`apply_ledger_entry`]).
+//! Account storage: accounts and sub-accounts, API keys, credits (through the ledger,
+//! see [`super::ledger`]).
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::dids::stored_account_number;
+use super::ledger::{LedgerKind, apply_ledger_entry};
 use super::{PostgresStore, begin, finish};
 use crate::domain::account::{Account, NewAccount};
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
 use crate::store::{Accounts, StoreError, StoreResult};
-
-/// Why a ledger row was written.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum LedgerKind {
-    Credit,
-    Order,
-}
-
-impl LedgerKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            LedgerKind::Credit => "credit",
-            LedgerKind::Order => "order",
-        }
-    }
-}
-
-/// Changes a main account's balance by `amount` and writes the ledger row, together.
-/// Returns the new balance, or `None` (and writes nothing) when the balance would go
-/// below zero or the account does not exist.
-///
-/// The guard is re-evaluated by PostgreSQL against the latest committed balance when a
-/// concurrent transaction changed the row first (READ COMMITTED), so two debits racing
-/// for the last money cannot both pass.
-pub(super) async fn apply_ledger_entry(
-    c: &impl GenericClient,
-    account: &str,
-    amount: Money,
-    kind: LedgerKind,
-    order_id: Option<i64>,
-    memo: &str,
-    at: Timestamp,
-) -> StoreResult<Option<Money>> {
-    let update = c
-        .prepare_cached(
-            "UPDATE accounts SET balance100 = balance100 + $2
-             WHERE account_number = $1 AND balance100 + $2 >= 0
-             RETURNING balance100",
-        )
-        .await?;
-    let Some(row) = c.query_opt(&update, &[&account, &amount.minor()]).await? else {
-        return Ok(None);
-    };
-    let insert = c
-        .prepare_cached(
-            "INSERT INTO ledger (account_number, amount100, kind, order_id, memo, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .await?;
-    c.execute(
-        &insert,
-        &[
-            &account,
-            &amount.minor(),
-            &kind.as_str(),
-            &order_id,
-            &memo,
-            &at,
-        ],
-    )
-    .await?;
-    Ok(Some(Money(row.try_get(0)?)))
-}
 
 #[async_trait]
 impl Accounts for PostgresStore {

@@ -20,9 +20,11 @@ mod catalog;
 mod dids;
 mod history;
 mod inventory;
+mod ledger;
 mod lifecycle;
 mod listings;
 mod migrate;
+mod order_commit;
 mod orders;
 mod transfer;
 
