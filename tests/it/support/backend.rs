@@ -120,6 +120,8 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let server = postgres_server().expect("DIDHUB_TEST_POSTGRES names a server");
+                static SWEPT: std::sync::Once = std::sync::Once::new();
+                SWEPT.call_once(|| drop_databases_of_dead_runs(&server));
                 let name = unique_database_name();
                 run_on_server(&server, &format!("CREATE DATABASE {name}"))
                     .unwrap_or_else(|e| panic!("creating the test database: {e}"));
@@ -152,13 +154,39 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some((server, name)) = self.postgres.take() {
             // Never panic here: this may run while a failed test unwinds.
-            let dropped = run_on_server(
-                &server,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
-            if let Err(e) = dropped {
+            if let Err(e) = drop_database(&server, &name) {
                 eprintln!("could not drop the test database {name}: {e}");
             }
+        }
+    }
+}
+
+/// Drops a test database even while a pool of the test (or a server it started) is still
+/// connected: new connections are refused first, then the open ones are terminated.
+fn drop_database(server: &str, name: &str) -> Result<(), String> {
+    run_on_server(
+        server,
+        &format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
+    )?;
+    run_on_server(
+        server,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+}
+
+/// Drops the databases that test runs killed before they could clean up left behind
+/// (their names carry the process id of the run).
+fn drop_databases_of_dead_runs(server: &str) {
+    let names = query_on_server(
+        server,
+        "SELECT datname FROM pg_database WHERE datname LIKE 'didhub\\_test\\_%'",
+    )
+    .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        let alive = std::path::Path::new("/proc").join(pid).exists();
+        if !alive && !pid.is_empty() {
+            let _ = drop_database(server, &name);
         }
     }
 }
@@ -175,9 +203,14 @@ fn unique_database_name() -> String {
     )
 }
 
-/// Runs `sql` on the database `url` names, on a thread of its own (so it works from
-/// synchronous tests, async tests and `Drop` alike).
+/// Runs `sql` on the database `url` names.
 fn run_on_server(url: &str, sql: &str) -> Result<(), String> {
+    query_on_server(url, sql).map(|_| ())
+}
+
+/// Runs `sql` on the database `url` names, on a thread of its own (so it works from
+/// synchronous tests, async tests and `Drop` alike); the first column of each row.
+fn query_on_server(url: &str, sql: &str) -> Result<Vec<String>, String> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -191,9 +224,20 @@ fn run_on_server(url: &str, sql: &str) -> Result<(), String> {
                     .map_err(|e| format!("cannot connect to the test server: {e:?}"))?;
             let driver = tokio::spawn(connection);
             let done = client
-                .batch_execute(&sql)
+                .simple_query(&sql)
                 .await
-                .map_err(|e| format!("{sql}: {e:?}"));
+                .map_err(|e| format!("{sql}: {e:?}"))
+                .map(|messages| {
+                    messages
+                        .iter()
+                        .filter_map(|m| match m {
+                            tokio_postgres::SimpleQueryMessage::Row(row) => {
+                                row.get(0).map(str::to_owned)
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                });
             drop(client);
             let _ = driver.await;
             done
