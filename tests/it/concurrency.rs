@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use didhub::admin::accounts::{AccountSpec, create_account};
 use didhub::domain::{DidType, Money};
 
-use crate::support::{Backend, CREDIT, TestApp, skip_postgres};
+use crate::support::{Backend, CREDIT, TestApp};
 
 on_both_backends!(
     multi_thread: sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty,
     forty_parallel_orders_with_money_for_ten_buy_exactly_ten,
 );
+on_postgres!(multi_thread: orders_skip_numbers_another_order_holds_and_dry_runs_lock_nothing);
 
 async fn sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -107,11 +108,7 @@ async fn forty_parallel_orders_with_money_for_ten_buy_exactly_ten(backend: Backe
 /// An order in flight holds its numbers (here: a transaction of the test's own holding
 /// the lowest number): a real order takes the next free ones without waiting, a dry run
 /// still sees every available number, and a rollback puts the held one back.
-#[tokio::test]
 async fn orders_skip_numbers_another_order_holds_and_dry_runs_lock_nothing() {
-    if skip_postgres(module_path!()) {
-        return;
-    }
     let app = TestApp::spawn(Backend::Postgres).await;
     let stock = app.stock("1.212", DidType::Geographic, 3).await;
     let (mut holder, connection) =

@@ -13,7 +13,13 @@ use didhub::domain::{AreaId, DidType, Money};
 use didhub::store::{self, Cell, Store, StoreOptions, transfer};
 
 use crate::support::{Backend, backend::POSTGRES_VARIABLE};
-use crate::support::{CREDIT, Reply, TestDatabase, request_xml, skip_postgres};
+use crate::support::{CREDIT, Reply, TestDatabase, request_xml};
+
+on_postgres!(
+    multi_thread: three_processes_sell_two_hundred_numbers_to_three_hundred_orders_exactly_once,
+    sweepers_in_several_processes_release_each_number_once,
+);
+on_postgres!(sync: processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up);
 
 /// One number in 1.312 under SU: SETUP100 249 + MONTHLY100 149.
 const PRICE: i64 = 398;
@@ -86,11 +92,7 @@ async fn open(url: &str) -> std::sync::Arc<dyn Store> {
         .expect("open store")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_processes_sell_two_hundred_numbers_to_three_hundred_orders_exactly_once() {
-    if skip_postgres(module_path!()) {
-        return;
-    }
     let database = TestDatabase::create(Backend::Postgres);
     let store = open(&database.url).await;
     store.load_catalog(bundled_catalog()).await.unwrap();
@@ -201,11 +203,7 @@ async fn three_processes_sell_two_hundred_numbers_to_three_hundred_orders_exactl
     );
 }
 
-#[test]
 fn processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up() {
-    if skip_postgres(module_path!()) {
-        return;
-    }
     let database = TestDatabase::create(Backend::Postgres);
     // Spawned back to back: all of them reach the migrations at about the same moment.
     let starting: Vec<_> = (0..3).map(|_| ServeProcess::spawn(&database.url)).collect();
@@ -254,11 +252,7 @@ fn processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up
 
 /// Every process sweeps aged numbers: three sweepers at once (the test server's own and
 /// two more stores on the same database) still release each number exactly once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sweepers_in_several_processes_release_each_number_once() {
-    if skip_postgres(module_path!()) {
-        return;
-    }
     let app = crate::support::TestApp::spawn(Backend::Postgres).await;
     app.stock("1.212", DidType::Geographic, 30).await;
     let numbers = app.order(&app.other, "1.212", 30).await;

@@ -2,7 +2,8 @@
 //!
 //! [`on_both_backends!`] turns each `async fn NAME(backend: Backend)` into a module
 //! `NAME` with two tests, `sqlite` and `postgres`, so the test list shows both variants
-//! of every test and `cargo test --test it postgres` selects one backend. The PostgreSQL
+//! of every test and `cargo test --test it postgres` selects one backend; tests that
+//! only make sense on PostgreSQL are declared with [`on_postgres!`] as `NAME::postgres`. The PostgreSQL
 //! variant runs when `DIDHUB_TEST_POSTGRES` names a server (any database on it, e.g.
 //! `postgres://postgres@127.0.0.1:5432/postgres`); without it, it says it was skipped.
 //!
@@ -91,6 +92,37 @@ macro_rules! on_both_backends {
     };
     ($($test:ident),+ $(,)?) => {
         $( on_both_backends!(@async $test,); )+
+    };
+}
+
+/// Declares only a `postgres` test for each `async fn NAME()` that needs PostgreSQL
+/// itself (several processes, row locks), named `NAME::postgres` like the rest.
+macro_rules! on_postgres {
+    (sync: $($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[test]
+                fn postgres() {
+                    if $crate::support::skip_postgres(concat!(module_path!(), "::postgres")) {
+                        return;
+                    }
+                    super::$test();
+                }
+            }
+        )+
+    };
+    (multi_thread: $($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    if $crate::support::skip_postgres(concat!(module_path!(), "::postgres")) {
+                        return;
+                    }
+                    super::$test().await;
+                }
+            }
+        )+
     };
 }
 
