@@ -201,6 +201,7 @@ pub trait Transfer: Send + Sync {
     async fn export_tables(&self, tables: Vec<&'static TableSpec>) -> StoreResult<Vec<TableDump>>;
     /// Inserts every dumped row in one transaction, in the order given: all or nothing.
     async fn import_tables(&self, dump: Vec<TableDump>) -> StoreResult<()>;
+    /// How many rows `table` holds.
     async fn row_count(&self, table: &'static TableSpec) -> StoreResult<u64>;
 }
 
