@@ -3,7 +3,7 @@
 //!
 //! The map of the crate, one line per module:
 //! - [`domain`]: newtypes with `parse`, records and rules; knows no XML, HTTP or SQL.
-//! - [`store`]: the storage traits in domain terms and their backends (SQLite).
+//! - [`store`]: the storage traits in domain terms and their backends (SQLite, PostgreSQL).
 //! - [`api`]: the HTTP surface: the Anveo-compatible API and `/health`.
 //! - [`server`]: running the API until a shutdown signal, then draining.
 //! - [`admin`]: operator tasks (accounts, demo, inventory) shared by CLI and tests.

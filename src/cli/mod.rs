@@ -9,6 +9,7 @@ mod inventory;
 mod number;
 mod output;
 mod serve;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,14 +18,15 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, FileConfig};
-use crate::store::{self, Store, StoreOptions};
+use crate::store::{Store, StoreOptions};
 use output::Report;
 
 /// didhub: an open DID inventory and ordering server with an Anveo-compatible API.
 #[derive(Debug, Parser)]
 #[command(name = "didhub", version, about)]
 pub struct Cli {
-    /// Database URL, e.g. sqlite://didhub.db (created and migrated on first use).
+    /// Database URL: sqlite://didhub.db (the default) or postgres://USER@HOST/DATABASE;
+    /// created (SQLite) and migrated on first use.
     #[arg(long, global = true, env = "DIDHUB_DATABASE")]
     database: Option<String>,
     /// A TOML configuration file (see docs/CONFIGURATION.md).
@@ -57,6 +59,9 @@ enum Command {
     Check,
     /// Create or migrate the database, then exit.
     Migrate,
+    /// Whole-database operations: copy between backends.
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 /// Parses the command line, runs the command, prints its report.
@@ -91,9 +96,18 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
         ..serve_overrides
     };
     let config = Config::resolve(file, overrides).map_err(anyhow::Error::msg)?;
-    let store = open_store(&config).await?;
-    let report = match cli.command {
-        Command::Serve(args) => serve::run(args, &config, store.clone(), cli.json).await,
+    match cli.command {
+        // `store copy` names its own two databases; it must not create the default one.
+        Command::Store(command) => store::run(command, config.pool_size).await,
+        command => run_on_store(command, &config, cli.json).await,
+    }
+}
+
+/// Runs a command against the configured database.
+async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::Result<Report> {
+    let store = open_store(config).await?;
+    let report = match command {
+        Command::Serve(args) => serve::run(args, config, store.clone(), json).await,
         Command::Account(command) => account::run(command, store.as_ref()).await,
         Command::Inventory(command) => inventory::run(command, store.as_ref()).await,
         Command::Catalog(command) => catalog::run(command, store.as_ref()).await,
@@ -102,6 +116,9 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),
             "database is migrated".into(),
+        )),
+        Command::Store(_) => Err(anyhow::anyhow!(
+            "store commands name their own databases with --from and --to"
         )),
     };
     store.close().await;
@@ -114,7 +131,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         durable: config.durable,
         ..StoreOptions::default()
     };
-    store::open(&config.database, options)
+    crate::store::open(&config.database, options)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

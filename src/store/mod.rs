@@ -4,7 +4,10 @@
 //! Every method takes and returns domain types; SQL never leaves the backend modules.
 //! A method that fails changes nothing.
 
+pub mod audit_rules;
+pub mod postgres;
 pub mod sqlite;
+pub mod transfer;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use crate::domain::{
     AccountNumber, AreaId, Caller, Clock, CountryId, Did, DidType, DomainError, E164, Money,
     RatePlanId, SystemClock,
 };
+pub use transfer::{Cell, TableDump, TableSpec};
 
 /// Failures of the store.
 #[derive(Debug, thiserror::Error)]
@@ -184,9 +188,28 @@ pub trait Listings: Send + Sync {
     ) -> StoreResult<Vec<AreaListing>>;
 }
 
+/// Whole tables in a backend-neutral form: `didhub store copy` moves a database between
+/// backends with it, and tests compare two databases with it.
+#[async_trait]
+pub trait Transfer: Send + Sync {
+    /// The version of the latest migration applied.
+    async fn schema_version(&self) -> StoreResult<i64>;
+    /// Every table of the database except the migrations' own bookkeeping.
+    async fn table_names(&self) -> StoreResult<Vec<String>>;
+    /// The rows of `tables`, each in its [`TableSpec::order_by`] order, all read from one
+    /// consistent snapshot.
+    async fn export_tables(&self, tables: Vec<&'static TableSpec>) -> StoreResult<Vec<TableDump>>;
+    /// Inserts every dumped row in one transaction, in the order given: all or nothing.
+    async fn import_tables(&self, dump: Vec<TableDump>) -> StoreResult<()>;
+    /// How many rows `table` holds.
+    async fn row_count(&self, table: &'static TableSpec) -> StoreResult<u64>;
+}
+
 /// Everything a backend provides.
 #[async_trait]
-pub trait Store: Catalog + Inventory + Accounts + Orders + Audit + Dids + Listings {
+pub trait Store:
+    Catalog + Inventory + Accounts + Orders + Audit + Dids + Listings + Transfer
+{
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].
     async fn close(&self);
@@ -196,7 +219,7 @@ pub trait Store: Catalog + Inventory + Accounts + Orders + Audit + Dids + Listin
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub clock: Arc<dyn Clock>,
-    /// Read-only connections (SQLite) or pooled connections (PostgreSQL).
+    /// Read-only connections (SQLite) or pooled connections (PostgreSQL), per process.
     pub pool_size: u32,
     /// SQLite `synchronous=FULL` (true) or `NORMAL` (false).
     pub durable: bool,
@@ -213,13 +236,24 @@ impl Default for StoreOptions {
 }
 
 /// Opens (creating and migrating if needed) the database at `url`:
-/// `sqlite://PATH` (relative or, with a third slash, absolute).
+/// `sqlite://PATH` (relative or, with a third slash, absolute), or
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (also `postgresql://`).
 pub async fn open(url: &str, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let store = sqlite::SqliteStore::open(path.as_ref(), options).await?;
         return Ok(Arc::new(store));
     }
+    if postgres::is_postgres_url(url) {
+        let store = postgres::PostgresStore::open(url, options).await?;
+        return Ok(Arc::new(store));
+    }
+    // Only the scheme is named: the rest of a URL may hold a password.
+    let shown = match url.split_once("://") {
+        Some((scheme, _)) => format!("{scheme}://..."),
+        None => url.to_owned(),
+    };
     Err(StoreError::Rejected(format!(
-        "unsupported database URL '{url}': expected sqlite://PATH"
+        "unsupported database URL '{shown}': expected sqlite://PATH or \
+         postgres://USER@HOST/DATABASE"
     )))
 }

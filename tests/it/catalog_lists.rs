@@ -2,7 +2,13 @@
 
 use didhub::domain::DidType;
 
-use crate::support::{Params, TestApp, xml::get};
+use crate::support::{Backend, Params, TestApp, xml::get};
+
+on_both_backends!(
+    listings_have_the_spec_shapes_and_follow_the_stock,
+    listing_errors_have_their_codes,
+    the_balance_is_the_main_accounts_with_two_decimals
+);
 
 fn attrs_of<'r>(reply: &'r crate::support::Reply, element: &str) -> Vec<&'r Vec<(String, String)>> {
     reply
@@ -13,9 +19,8 @@ fn attrs_of<'r>(reply: &'r crate::support::Reply, element: &str) -> Vec<&'r Vec<
         .collect()
 }
 
-#[tokio::test]
-async fn listings_have_the_spec_shapes_and_follow_the_stock() {
-    let app = TestApp::spawn().await;
+async fn listings_have_the_spec_shapes_and_follow_the_stock(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 7).await;
     app.stock("1.416", DidType::Geographic, 2).await;
     app.stock("44.7", DidType::Mobile, 3).await;
@@ -105,9 +110,8 @@ async fn listings_have_the_spec_shapes_and_follow_the_stock() {
     assert!(attrs_of(&tollfree, "AREA").is_empty(), "{}", tollfree.raw);
 }
 
-#[tokio::test]
-async fn listing_errors_have_their_codes() {
-    let app = TestApp::spawn().await;
+async fn listing_errors_have_their_codes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 1).await;
     let cases: Vec<(&str, Params, &str)> = vec![
         (
@@ -173,9 +177,8 @@ async fn listing_errors_have_their_codes() {
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn the_balance_is_the_main_accounts_with_two_decimals() {
-    let app = TestApp::spawn().await;
+async fn the_balance_is_the_main_accounts_with_two_decimals(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let reply = app.main_v3("ACCOUNT.GETBALANCE", &[]).await;
     assert_eq!(reply.assert_success().result, "1000.00");
     let sub = app.sub.account.account_number.to_string();

@@ -1,16 +1,25 @@
 //! The operator CLI, run as the real binary.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// Runs `didhub --database sqlite://DB ARGS...`.
-pub fn didhub(db: &Path, args: &[&str]) -> Output {
+use crate::support::{Backend, TestDatabase};
+
+on_both_backends!(
+    sync: accounts_are_created_and_credited,
+    inventory_is_generated_and_imported,
+    check_names_each_violation,
+    serve_demo_prints_a_curl_that_orders_a_number,
+    the_documented_customer_flow_runs_against_the_demo,
+);
+
+/// Runs `didhub --database URL ARGS...`.
+pub fn didhub(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_didhub"))
         .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
+        .arg(url)
         .args(args)
         .env_remove("DIDHUB_DATABASE")
         .output()
@@ -18,52 +27,18 @@ pub fn didhub(db: &Path, args: &[&str]) -> Output {
 }
 
 /// Runs with `--json` and parses the one JSON object it prints.
-fn didhub_json(db: &Path, args: &[&str]) -> (bool, Value) {
+fn didhub_json(db: &TestDatabase, args: &[&str]) -> (bool, Value) {
     let mut all = args.to_vec();
     all.push("--json");
-    let out = didhub(db, &all);
+    let out = didhub(&db.url, &all);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let json: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("one JSON object expected ({e}):\n{stdout}"));
     (out.status.success(), json)
 }
 
-/// Starts `didhub serve --demo --json` on a free port; returns it and its startup object.
-fn start_demo(db: &Path) -> (std::process::Child, Value) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
-        .args(["--database", &format!("sqlite://{}", db.display())])
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let startup = serde_json::from_str(&first_line).unwrap();
-    (server, startup)
-}
-
-/// Sends SIGTERM and asserts a graceful exit with status 0.
-fn stop_gracefully(mut server: std::process::Child) {
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert!(server.wait().unwrap().success(), "a graceful stop exits 0");
-}
-
-fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cli.db");
-    (dir, db)
-}
-
-#[test]
-fn accounts_are_created_and_credited() {
-    let (_dir, db) = temp_db();
+fn accounts_are_created_and_credited(backend: Backend) {
+    let db = TestDatabase::create(backend);
     let (ok, main) = didhub_json(
         &db,
         &[
@@ -139,12 +114,12 @@ fn accounts_are_created_and_credited() {
         balance["balance"], "35.51",
         "failed commands changed nothing"
     );
-    assert!(didhub(&db, &["check"]).status.success());
+    assert!(didhub(&db.url, &["check"]).status.success());
 }
 
-#[test]
-fn inventory_is_generated_and_imported() {
-    let (dir, db) = temp_db();
+fn inventory_is_generated_and_imported(backend: Backend) {
+    let db = TestDatabase::create(backend);
+    let dir = tempfile::tempdir().unwrap();
     let (ok, _) = didhub_json(&db, &["catalog", "load"]);
     assert!(ok);
     let (ok, generated) = didhub_json(
@@ -220,12 +195,11 @@ fn inventory_is_generated_and_imported() {
         again["rejected_by_reason"]["already_in_stock"], 3,
         "{again}"
     );
-    assert!(didhub(&db, &["check"]).status.success());
+    assert!(didhub(&db.url, &["check"]).status.success());
 }
 
-#[test]
-fn check_names_each_violation() {
-    let (_dir, db) = temp_db();
+fn check_names_each_violation(backend: Backend) {
+    let db = TestDatabase::create(backend);
     let (ok, main) = didhub_json(
         &db,
         &[
@@ -241,11 +215,8 @@ fn check_names_each_violation() {
     let (ok, clean) = didhub_json(&db, &["check"]);
     assert!(ok && clean["ok"] == true, "{clean}");
     // Tamper with a balance behind the ledger's back.
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute("UPDATE accounts SET balance100 = balance100 + 1", [])
-        .unwrap();
-    drop(conn);
-    let out = didhub(&db, &["check"]);
+    db.execute("UPDATE accounts SET balance100 = balance100 + 1");
+    let out = didhub(&db.url, &["check"]);
     assert!(!out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("balance_matches_ledger"), "{text}");
@@ -255,10 +226,9 @@ fn check_names_each_violation() {
     );
 }
 
-#[test]
-fn serve_demo_prints_a_curl_that_orders_a_number() {
-    let (_dir, db) = temp_db();
-    let (server, startup) = start_demo(&db);
+fn serve_demo_prints_a_curl_that_orders_a_number(backend: Backend) {
+    let db = TestDatabase::create(backend);
+    let (server, startup) = start_demo(&db.url);
     let demo = &startup["demo"];
     assert!(demo["numbers"].as_u64().unwrap() >= 2000, "{startup}");
     let curl = demo["curl"].as_str().unwrap();
@@ -281,11 +251,38 @@ fn serve_demo_prints_a_curl_that_orders_a_number() {
     assert_eq!(check["counts"]["orders"], 2);
 
     // --demo on a database that is not empty changes nothing.
-    let (again, startup) = start_demo(&db);
+    let (again, startup) = start_demo(&db.url);
     assert!(startup["demo"].is_null(), "{startup}");
     stop_gracefully(again);
     let (_, check) = didhub_json(&db, &["check"]);
     assert_eq!(check["counts"]["accounts"], 2, "no second demo account");
+}
+
+/// Starts `didhub serve --demo --json` on a free port; returns it and its startup object.
+fn start_demo(url: &str) -> (std::process::Child, Value) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_didhub"))
+        .args(["--database", url])
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let startup = serde_json::from_str(&first_line).unwrap();
+    (server, startup)
+}
+
+/// Sends SIGTERM and asserts a graceful exit with status 0.
+fn stop_gracefully(mut server: std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(server.wait().unwrap().success(), "a graceful stop exits 0");
 }
 
 /// Runs a printed curl command through the shell, exactly as an operator would paste it
@@ -306,10 +303,9 @@ fn run_printed_command(command: &str) -> String {
 
 /// The customer flow the README documents (`docs/customer-flow.sh`), run against a real
 /// `serve --demo`.
-#[test]
-fn the_documented_customer_flow_runs_against_the_demo() {
-    let (_dir, db) = temp_db();
-    let (server, startup) = start_demo(&db);
+fn the_documented_customer_flow_runs_against_the_demo(backend: Backend) {
+    let db = TestDatabase::create(backend);
+    let (server, startup) = start_demo(&db.url);
     let main = &startup["demo"]["main_account"];
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/customer-flow.sh");
     let out = Command::new("bash")
@@ -340,4 +336,33 @@ fn the_documented_customer_flow_runs_against_the_demo() {
         readme.contains("docs/customer-flow.sh"),
         "the README points at the script"
     );
+}
+
+/// A database URL that cannot be used is a clear error that never shows the password.
+#[test]
+fn bad_database_urls_are_clear_errors_without_the_password() {
+    for (url, expected) in [
+        (
+            "postgres://didhub:s3cret@127.0.0.1:1/didhub",
+            "connecting to PostgreSQL",
+        ),
+        (
+            "postgres://didhub:s3cret@127.0.0.1/didhub?sslmode=bogus",
+            "invalid PostgreSQL URL",
+        ),
+        ("postgresql://", "connecting to PostgreSQL"),
+        (
+            "mysql://didhub:s3cret@db/didhub",
+            "unsupported database URL",
+        ),
+        ("didhub.db", "unsupported database URL"),
+    ] {
+        let out = didhub(url, &["migrate", "--json"]);
+        assert!(!out.status.success(), "{url}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let error: Value = serde_json::from_str(stdout.trim()).unwrap();
+        let message = error["error"].as_str().unwrap();
+        assert!(message.contains(expected), "{url}: {message}");
+        assert!(!message.contains("s3cret"), "{url}: {message}");
+    }
 }

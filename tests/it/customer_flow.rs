@@ -4,7 +4,9 @@
 use didhub::admin::accounts::CreatedAccount;
 use didhub::domain::DidType;
 
-use crate::support::{CREDIT, Reply, TestApp, xml::get};
+use crate::support::{Backend, CREDIT, Reply, TestApp, xml::get};
+
+on_both_backends!(the_customer_flow_over_v3, the_customer_flow_over_v2);
 
 #[derive(Clone, Copy)]
 enum Transport {
@@ -27,8 +29,8 @@ async fn call(
     reply
 }
 
-async fn customer_flow(transport: Transport) {
-    let app = TestApp::spawn().await;
+async fn customer_flow(backend: Backend, transport: Transport) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 10).await;
     app.stock("1.800", DidType::TollFree, 3).await;
     let main = &app.main;
@@ -153,12 +155,10 @@ async fn customer_flow(transport: Transport) {
     assert!(app.store.audit().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_customer_flow_over_v3() {
-    customer_flow(Transport::V3).await;
+async fn the_customer_flow_over_v3(backend: Backend) {
+    customer_flow(backend, Transport::V3).await;
 }
 
-#[tokio::test]
-async fn the_customer_flow_over_v2() {
-    customer_flow(Transport::V2).await;
+async fn the_customer_flow_over_v2(backend: Backend) {
+    customer_flow(backend, Transport::V2).await;
 }

@@ -2,11 +2,17 @@
 
 use didhub::domain::DidType;
 
-use crate::support::{Params, TestApp};
+use crate::support::{Backend, Params, TestApp};
+
+on_both_backends!(
+    each_filter_selects_exactly_its_matches,
+    paging_covers_every_number_exactly_once,
+    each_key_sees_only_its_own_tree
+);
 
 /// main holds 3 numbers in 1.212 and 2 in 1.312 with mixed routing; sub holds 2 in 1.213.
-async fn mixed_app() -> (TestApp, Vec<String>, Vec<String>) {
-    let app = TestApp::spawn().await;
+async fn mixed_app(backend: Backend) -> (TestApp, Vec<String>, Vec<String>) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 5).await;
     app.stock("1.312", DidType::Geographic, 5).await;
     app.stock("1.213", DidType::Geographic, 5).await;
@@ -55,9 +61,8 @@ async fn mixed_app() -> (TestApp, Vec<String>, Vec<String>) {
     (app, main_numbers, sub)
 }
 
-#[tokio::test]
-async fn each_filter_selects_exactly_its_matches() {
-    let (app, numbers, _) = mixed_app().await;
+async fn each_filter_selects_exactly_its_matches(backend: Backend) {
+    let (app, numbers, _) = mixed_app(backend).await;
     let cases: Vec<(Params, usize)> = vec![
         (vec![], 6),
         (vec![("FILTER.DID_TYPE", "TOLLFREE")], 1),
@@ -94,9 +99,8 @@ async fn each_filter_selects_exactly_its_matches() {
     }
 }
 
-#[tokio::test]
-async fn paging_covers_every_number_exactly_once() {
-    let (app, numbers, _) = mixed_app().await;
+async fn paging_covers_every_number_exactly_once(backend: Backend) {
+    let (app, numbers, _) = mixed_app(backend).await;
     let mut seen = Vec::new();
     for offset in (0..8).step_by(4) {
         let offset = offset.to_string();
@@ -131,9 +135,8 @@ async fn paging_covers_every_number_exactly_once() {
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn each_key_sees_only_its_own_tree() {
-    let (app, main_numbers, sub_numbers) = mixed_app().await;
+async fn each_key_sees_only_its_own_tree(backend: Backend) {
+    let (app, main_numbers, sub_numbers) = mixed_app(backend).await;
     let sub = app.sub.account.account_number.to_string();
     let main = app.main.account.account_number.to_string();
     // A main account's key lists its own numbers by default...

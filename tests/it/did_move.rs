@@ -3,11 +3,15 @@
 use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::domain::DidType;
 
-use crate::support::{Params, TestApp};
+use crate::support::{Backend, Params, TestApp};
 
-#[tokio::test]
-async fn numbers_move_within_the_tree_with_routing_unchanged() {
-    let app = TestApp::spawn().await;
+on_both_backends!(
+    numbers_move_within_the_tree_with_routing_unchanged,
+    moves_outside_the_tree_fail_and_change_nothing
+);
+
+async fn numbers_move_within_the_tree_with_routing_unchanged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 3).await;
     let numbers = app.order(&app.main, "1.212", 1).await;
     let e164 = numbers[0].as_str();
@@ -65,9 +69,8 @@ async fn numbers_move_within_the_tree_with_routing_unchanged() {
     assert!(app.store.audit().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn moves_outside_the_tree_fail_and_change_nothing() {
-    let app = TestApp::spawn().await;
+async fn moves_outside_the_tree_fail_and_change_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 4).await;
     let mine = app.order(&app.main, "1.212", 1).await.remove(0);
     let theirs = app.order(&app.other, "1.212", 1).await.remove(0);

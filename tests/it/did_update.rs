@@ -3,19 +3,24 @@
 
 use didhub::domain::DidType;
 
-use crate::support::{Params, TestApp};
+use crate::support::{Backend, Params, TestApp};
 
-async fn app_with_numbers(count: u32) -> (TestApp, Vec<String>) {
-    let app = TestApp::spawn().await;
+on_both_backends!(
+    every_call_forward_type_accepts_valid_and_refuses_invalid_targets,
+    patch_semantics_keep_absent_settings_and_clear_empty_ones,
+    one_invalid_setting_fails_the_whole_request
+);
+
+async fn app_with_numbers(backend: Backend, count: u32) -> (TestApp, Vec<String>) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, count as usize)
         .await;
     let numbers = app.order(&app.main, "1.212", count).await;
     (app, numbers)
 }
 
-#[tokio::test]
-async fn every_call_forward_type_accepts_valid_and_refuses_invalid_targets() {
-    let (app, numbers) = app_with_numbers(2).await;
+async fn every_call_forward_type_accepts_valid_and_refuses_invalid_targets(backend: Backend) {
+    let (app, numbers) = app_with_numbers(backend, 2).await;
     let cases = [
         (
             "SIP_URI",
@@ -82,9 +87,8 @@ async fn every_call_forward_type_accepts_valid_and_refuses_invalid_targets() {
     );
 }
 
-#[tokio::test]
-async fn patch_semantics_keep_absent_settings_and_clear_empty_ones() {
-    let (app, numbers) = app_with_numbers(3).await;
+async fn patch_semantics_keep_absent_settings_and_clear_empty_ones(backend: Backend) {
+    let (app, numbers) = app_with_numbers(backend, 3).await;
     app.main_v3(
         "DID.UPDATE",
         &[
@@ -142,9 +146,8 @@ async fn patch_semantics_keep_absent_settings_and_clear_empty_ones() {
     assert_eq!(title.did_attr("CALL_FORWARD_TO"), ["abc123"]);
 }
 
-#[tokio::test]
-async fn one_invalid_setting_fails_the_whole_request() {
-    let (app, numbers) = app_with_numbers(2).await;
+async fn one_invalid_setting_fails_the_whole_request(backend: Backend) {
+    let (app, numbers) = app_with_numbers(backend, 2).await;
     let long_title = "x".repeat(256);
     let sub = app.sub.account.account_number.to_string();
     let other = app.other.account.account_number.to_string();

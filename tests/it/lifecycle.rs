@@ -6,7 +6,13 @@ use std::time::Duration;
 
 use didhub::domain::{DidType, E164};
 
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp};
+
+on_both_backends!(
+    a_canceled_number_ages_then_returns_to_stock_for_someone_else,
+    cancel_errors_change_nothing,
+    the_cli_shows_a_number_with_its_history_and_releases_aged_numbers
+);
 
 const DAY: i64 = 86_400;
 
@@ -29,9 +35,8 @@ async fn stock_of(app: &TestApp, area: &str) -> String {
         .unwrap_or_else(|| "0".into())
 }
 
-#[tokio::test]
-async fn a_canceled_number_ages_then_returns_to_stock_for_someone_else() {
-    let app = TestApp::spawn().await;
+async fn a_canceled_number_ages_then_returns_to_stock_for_someone_else(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.312", DidType::Geographic, 1).await;
     let e164 = app.order(&app.main, "1.312", 1).await.remove(0);
     let balance = app.balance(&app.main).await;
@@ -113,9 +118,8 @@ async fn a_canceled_number_ages_then_returns_to_stock_for_someone_else() {
     assert!(app.store.audit().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn cancel_errors_change_nothing() {
-    let app = TestApp::spawn().await;
+async fn cancel_errors_change_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 2).await;
     let mine = app.order(&app.main, "1.212", 1).await.remove(0);
     let theirs = app.order(&app.other, "1.212", 1).await.remove(0);
@@ -143,32 +147,31 @@ async fn cancel_errors_change_nothing() {
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn the_cli_shows_a_number_with_its_history_and_releases_aged_numbers() {
-    let mut app = TestApp::spawn().await;
+async fn the_cli_shows_a_number_with_its_history_and_releases_aged_numbers(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 1).await;
     let e164 = app.order(&app.main, "1.212", 1).await.remove(0);
     app.main_v3("DID.CANCEL", &[("E164", &e164)])
         .await
         .assert_success();
     app.stop().await;
-    let out = crate::cli::didhub(&app.db_path, &["number", "show", &e164, "--json"]);
+    let out = crate::cli::didhub(&app.database.url, &["number", "show", &e164, "--json"]);
     assert!(out.status.success());
     let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(record["state"], "aging");
     assert_eq!(record["history"][0]["event"], "ordered");
     assert_eq!(record["history"][1]["event"], "canceled");
-    let text = crate::cli::didhub(&app.db_path, &["number", "show", &e164]);
+    let text = crate::cli::didhub(&app.database.url, &["number", "show", &e164]);
     assert!(String::from_utf8(text.stdout).unwrap().contains("canceled"));
-    let missing = crate::cli::didhub(&app.db_path, &["number", "show", "12125550000"]);
+    let missing = crate::cli::didhub(&app.database.url, &["number", "show", "12125550000"]);
     assert!(!missing.status.success());
     // The aging period (90 days from the test clock's 2026-01-01) is long over in real
     // time, so the operator's command releases the number.
-    let out = crate::cli::didhub(&app.db_path, &["inventory", "release-aged", "--json"]);
+    let out = crate::cli::didhub(&app.database.url, &["inventory", "release-aged", "--json"]);
     let released: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(released["released"], 1);
     assert!(
-        crate::cli::didhub(&app.db_path, &["check"])
+        crate::cli::didhub(&app.database.url, &["check"])
             .status
             .success()
     );

@@ -1,5 +1,9 @@
 //! didhub's integration tests: one binary, a module per feature. Each test starts the
-//! real server on port 0 with a fresh database (see `support::TestApp`).
+//! real server on port 0 with a fresh database (see `support::TestApp`), and runs on
+//! SQLite and, when `DIDHUB_TEST_POSTGRES` is set, on PostgreSQL (`support::backend`).
+
+#[macro_use]
+mod support;
 
 mod catalog_lists;
 mod cli;
@@ -9,7 +13,8 @@ mod did_list;
 mod did_move;
 mod did_update;
 mod lifecycle;
+mod multi_process;
 mod order;
 mod order_errors;
-mod support;
+mod store_copy;
 mod wire_errors;

@@ -2,7 +2,17 @@
 
 use didhub::domain::{DidType, Money};
 
-use crate::support::{TestApp, request_xml};
+use crate::support::{Backend, TestApp, request_xml};
+
+on_both_backends!(
+    the_seed_request_buys_one_complete_did,
+    v2_orders_for_a_sub_account_paid_by_the_main_account,
+    a_sub_account_orders_for_itself_with_its_own_key,
+    quantity_five_buys_five_distinct_numbers_in_ascending_order,
+    a_dry_run_answers_like_an_order_and_changes_nothing,
+    the_order_is_priced_by_the_chosen_plan,
+    special_characters_in_a_title_round_trip
+);
 
 /// One number in 1.212 under SU costs SETUP100 249 + MONTHLY100 149.
 const SU_NY: Money = Money(249 + 149);
@@ -27,9 +37,8 @@ fn seed_request(userkey: &str, signature: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn the_seed_request_buys_one_complete_did() {
-    let app = TestApp::spawn().await;
+async fn the_seed_request_buys_one_complete_did(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let stock = app.stock("1.212", DidType::Geographic, 20).await;
     let reply = app
         .v3(seed_request(
@@ -84,9 +93,8 @@ async fn the_seed_request_buys_one_complete_did() {
     assert!(app.store.audit().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn v2_orders_for_a_sub_account_paid_by_the_main_account() {
-    let app = TestApp::spawn().await;
+async fn v2_orders_for_a_sub_account_paid_by_the_main_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 5).await;
     let query = format!(
         "userkey={}&action=DID.ORDER&param[DID_TYPE]=GEOGRAPHIC&param[AREA_ID]=1.212.\
@@ -111,9 +119,8 @@ async fn v2_orders_for_a_sub_account_paid_by_the_main_account() {
     assert_eq!(app.balance(&app.sub).await, app.balance(&app.main).await);
 }
 
-#[tokio::test]
-async fn a_sub_account_orders_for_itself_with_its_own_key() {
-    let app = TestApp::spawn().await;
+async fn a_sub_account_orders_for_itself_with_its_own_key(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.213", DidType::Geographic, 3).await;
     let reply = app
         .v3_as(
@@ -141,9 +148,8 @@ async fn a_sub_account_orders_for_itself_with_its_own_key() {
     assert!(app.balance(&app.main).await < crate::support::CREDIT);
 }
 
-#[tokio::test]
-async fn quantity_five_buys_five_distinct_numbers_in_ascending_order() {
-    let app = TestApp::spawn().await;
+async fn quantity_five_buys_five_distinct_numbers_in_ascending_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let stock = app.stock("1.312", DidType::Geographic, 12).await;
     let reply = app
         .v3_as(
@@ -172,9 +178,8 @@ async fn quantity_five_buys_five_distinct_numbers_in_ascending_order() {
     assert!(app.store.audit().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn a_dry_run_answers_like_an_order_and_changes_nothing() {
-    let app = TestApp::spawn().await;
+async fn a_dry_run_answers_like_an_order_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 6).await;
     let params = [
         ("DID_TYPE", "GEOGRAPHIC"),
@@ -200,9 +205,8 @@ async fn a_dry_run_answers_like_an_order_and_changes_nothing() {
     );
 }
 
-#[tokio::test]
-async fn the_order_is_priced_by_the_chosen_plan() {
-    let app = TestApp::spawn().await;
+async fn the_order_is_priced_by_the_chosen_plan(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let catalog = didhub::bundled::bundled_catalog();
     let value = catalog
         .prices
@@ -236,9 +240,8 @@ async fn the_order_is_priced_by_the_chosen_plan() {
     );
 }
 
-#[tokio::test]
-async fn special_characters_in_a_title_round_trip() {
-    let app = TestApp::spawn().await;
+async fn special_characters_in_a_title_round_trip(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("44.20", DidType::Geographic, 1).await;
     let title = r#"Sales & "Support" <London> 'desk' ✆"#;
     let reply = app

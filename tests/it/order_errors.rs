@@ -4,7 +4,16 @@ use didhub::admin::accounts::{AccountSpec, create_account};
 use didhub::api::ApiPolicy;
 use didhub::domain::{DidType, Money};
 
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp};
+
+on_both_backends!(
+    each_bad_parameter_has_its_code_and_changes_nothing,
+    not_enough_stock_says_how_many_are_available,
+    a_title_of_255_characters_is_accepted,
+    a_sub_account_cannot_order_for_its_main_account,
+    insufficient_funds_buys_nothing,
+    the_quantity_limit_is_configurable
+);
 
 /// Changes to the valid parameters: (name, Some(value)) sets, (name, None) removes.
 type Change<'a> = Vec<(&'a str, Option<&'a str>)>;
@@ -21,9 +30,8 @@ fn order_params<'a>(change: &[(&'a str, Option<&'a str>)]) -> Vec<(&'a str, &'a 
     params
 }
 
-#[tokio::test]
-async fn each_bad_parameter_has_its_code_and_changes_nothing() {
-    let app = TestApp::spawn().await;
+async fn each_bad_parameter_has_its_code_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 10).await;
     let title_256 = "t".repeat(256);
     let other = app.other.account.account_number.to_string();
@@ -140,9 +148,8 @@ async fn each_bad_parameter_has_its_code_and_changes_nothing() {
     }
 }
 
-#[tokio::test]
-async fn not_enough_stock_says_how_many_are_available() {
-    let app = TestApp::spawn().await;
+async fn not_enough_stock_says_how_many_are_available(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 4).await;
     let reply = app
         .main_v3("DID.ORDER", &order_params(&[("QUANTITY", Some("5"))]))
@@ -159,9 +166,8 @@ async fn not_enough_stock_says_how_many_are_available() {
     );
 }
 
-#[tokio::test]
-async fn a_title_of_255_characters_is_accepted() {
-    let app = TestApp::spawn().await;
+async fn a_title_of_255_characters_is_accepted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 1).await;
     let title = "é".repeat(255);
     let reply = app
@@ -171,9 +177,8 @@ async fn a_title_of_255_characters_is_accepted() {
     assert_eq!(reply.did_attr("TITLE"), [title]);
 }
 
-#[tokio::test]
-async fn a_sub_account_cannot_order_for_its_main_account() {
-    let app = TestApp::spawn().await;
+async fn a_sub_account_cannot_order_for_its_main_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 3).await;
     let main = app.main.account.account_number.to_string();
     let before = app.snapshot().await;
@@ -188,9 +193,8 @@ async fn a_sub_account_cannot_order_for_its_main_account() {
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn insufficient_funds_buys_nothing() {
-    let app = TestApp::spawn().await;
+async fn insufficient_funds_buys_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 3).await;
     let poor = create_account(
         app.store.as_ref(),
@@ -220,13 +224,12 @@ async fn insufficient_funds_buys_nothing() {
     assert_eq!(app.balance(&poor).await, Money(500 - 398));
 }
 
-#[tokio::test]
-async fn the_quantity_limit_is_configurable() {
+async fn the_quantity_limit_is_configurable(backend: Backend) {
     let policy = ApiPolicy {
         max_quantity: 3,
         ..ApiPolicy::default()
     };
-    let app = TestApp::spawn_with(policy).await;
+    let app = TestApp::spawn_with(backend, policy).await;
     app.stock("1.212", DidType::Geographic, 5).await;
     let before = app.snapshot().await;
     let reply = app

@@ -3,19 +3,26 @@
 
 use didhub::domain::DidType;
 
-use crate::support::{TestApp, request_xml};
+use crate::support::{Backend, TestApp, request_xml};
+
+on_both_backends!(
+    keys_and_signatures_are_checked,
+    hostile_and_malformed_xml_is_rejected_without_effect,
+    unknown_actions_are_refused,
+    malformed_query_strings_are_rejected,
+    health_answers_without_the_api
+);
 
 const ORDER: [(&str, &str); 2] = [("DID_TYPE", "GEOGRAPHIC"), ("AREA_ID", "1.212")];
 
-async fn app_with_stock() -> TestApp {
-    let app = TestApp::spawn().await;
+async fn app_with_stock(backend: Backend) -> TestApp {
+    let app = TestApp::spawn(backend).await;
     app.stock("1.212", DidType::Geographic, 5).await;
     app
 }
 
-#[tokio::test]
-async fn keys_and_signatures_are_checked() {
-    let app = app_with_stock().await;
+async fn keys_and_signatures_are_checked(backend: Backend) {
+    let app = app_with_stock(backend).await;
     let signature = app.main.signature.clone().unwrap();
     let wrong_signature = "0".repeat(40);
     let before = app.snapshot().await;
@@ -81,9 +88,8 @@ fn xml_of(userkey: &str, params: &[(String, String)]) -> String {
     request_xml(userkey, "DID.ORDER", &refs)
 }
 
-#[tokio::test]
-async fn hostile_and_malformed_xml_is_rejected_without_effect() {
-    let app = app_with_stock().await;
+async fn hostile_and_malformed_xml_is_rejected_without_effect(backend: Backend) {
+    let app = app_with_stock(backend).await;
     let key = app.other.userkey.clone();
     let valid = request_xml(&key, "DID.ORDER", &ORDER);
     let order_body = "<ACTION NAME=\"DID.ORDER\"><PARAMETER NAME=\"DID_TYPE\">GEOGRAPHIC</PARAMETER>\
@@ -140,9 +146,8 @@ async fn hostile_and_malformed_xml_is_rejected_without_effect() {
     app.v3(valid).await.assert_success();
 }
 
-#[tokio::test]
-async fn unknown_actions_are_refused() {
-    let app = app_with_stock().await;
+async fn unknown_actions_are_refused(backend: Backend) {
+    let app = app_with_stock(backend).await;
     let before = app.snapshot().await;
     for action in ["DID.TELEPORT", "did.order", "", "DIAL.CALL"] {
         let reply = app.v3_as(&app.other, action, &ORDER).await;
@@ -157,9 +162,8 @@ async fn unknown_actions_are_refused() {
     assert_eq!(app.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn malformed_query_strings_are_rejected() {
-    let app = app_with_stock().await;
+async fn malformed_query_strings_are_rejected(backend: Backend) {
+    let app = app_with_stock(backend).await;
     let key = app.other.userkey.clone();
     let cases = [
         (
@@ -193,9 +197,8 @@ async fn malformed_query_strings_are_rejected() {
     app.v2(&ok).await.assert_success();
 }
 
-#[tokio::test]
-async fn health_answers_without_the_api() {
-    let app = TestApp::spawn().await;
+async fn health_answers_without_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
     let body = reqwest::get(format!("{}/health", app.base_url))
         .await
         .unwrap()

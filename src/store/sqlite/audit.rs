@@ -1,86 +1,12 @@
-//! The invariant audit behind `didhub check`, and row counts.
-//!
-//! Each rule is one query that returns the offending rows; an empty result means the
-//! rule holds. Rules are named so operators and scripts can tell them apart.
+//! The invariant audit behind `didhub check` (the rules are shared with PostgreSQL, see
+//! [`crate::store::audit_rules`]), and row counts.
 
 use async_trait::async_trait;
 use rusqlite::Connection;
 
 use super::SqliteStore;
+use crate::store::audit_rules::RULES;
 use crate::store::{Audit, StoreCounts, StoreResult, Violation};
-
-/// (rule, query returning one descriptive text per violation).
-const RULES: &[(&str, &str)] = &[
-    (
-        "number_sold_once",
-        "SELECT n.e164 || ' has ' || COUNT(ev.event_id) || ' sales since it was last in stock \
-         while in state ' || n.state
-         FROM numbers n LEFT JOIN number_events ev ON ev.e164 = n.e164 AND ev.event = 'ordered'
-           AND ev.event_id > COALESCE((SELECT MAX(r.event_id) FROM number_events r
-                                       WHERE r.e164 = n.e164 AND r.event = 'released'), 0)
-         GROUP BY n.e164
-         HAVING COUNT(ev.event_id) <> CASE WHEN n.state = 'available' THEN 0 ELSE 1 END",
-    ),
-    (
-        "held_number_has_order_line",
-        "SELECT n.e164 || ' is held by ' || n.account_number || ' without an order line'
-         FROM numbers n
-         WHERE n.state <> 'available' AND NOT EXISTS (
-           SELECT 1 FROM order_lines l WHERE l.order_id = n.order_id AND l.e164 = n.e164)",
-    ),
-    (
-        "held_number_has_holder",
-        "SELECT e164 || ' is ' || state || ' but account is ' || COALESCE(account_number, 'none')
-         FROM numbers WHERE (state = 'available') <> (account_number IS NULL)",
-    ),
-    (
-        "balance_matches_ledger",
-        "SELECT a.account_number || ' balance ' || a.balance100 || ' but ledger sum '
-                || COALESCE(SUM(l.amount100), 0)
-         FROM accounts a LEFT JOIN ledger l ON l.account_number = a.account_number
-         GROUP BY a.account_number
-         HAVING a.balance100 <> COALESCE(SUM(l.amount100), 0)",
-    ),
-    (
-        "no_negative_balance",
-        "SELECT account_number || ' balance ' || balance100 FROM accounts WHERE balance100 < 0",
-    ),
-    (
-        "sub_account_has_no_balance",
-        "SELECT account_number || ' is a sub-account with balance ' || balance100
-         FROM accounts WHERE parent_account_number IS NOT NULL AND balance100 <> 0",
-    ),
-    (
-        "order_matches_lines",
-        "SELECT 'order ' || o.order_id || ' total ' || o.total100 || ' quantity ' || o.quantity
-                || ' but lines sum ' || COALESCE(SUM(l.setup100 + l.monthly100), 0)
-                || ' over ' || COUNT(l.e164)
-         FROM orders o LEFT JOIN order_lines l ON l.order_id = o.order_id
-         GROUP BY o.order_id
-         HAVING o.total100 <> COALESCE(SUM(l.setup100 + l.monthly100), 0)
-             OR o.quantity <> COUNT(l.e164)",
-    ),
-    (
-        "order_debited_once",
-        "SELECT 'order ' || o.order_id || ' total ' || o.total100 || ' debited '
-                || COALESCE(-SUM(l.amount100), 0) || ' in ' || COUNT(l.entry_id) || ' rows'
-         FROM orders o LEFT JOIN ledger l ON l.order_id = o.order_id
-         GROUP BY o.order_id
-         HAVING COUNT(l.entry_id) <> 1 OR COALESCE(-SUM(l.amount100), 0) <> o.total100",
-    ),
-    (
-        "stocked_number_was_released",
-        "SELECT n.e164 || ' is in stock but its last event is ' || ev.event
-         FROM numbers n JOIN number_events ev ON ev.event_id = (
-           SELECT MAX(event_id) FROM number_events WHERE e164 = n.e164)
-         WHERE n.state = 'available' AND ev.event <> 'released'",
-    ),
-    (
-        "aging_number_has_release_time",
-        "SELECT e164 || ' is aging without a release time'
-         FROM numbers WHERE state = 'aging' AND release_at IS NULL",
-    ),
-];
 
 #[async_trait]
 impl Audit for SqliteStore {

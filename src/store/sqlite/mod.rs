@@ -17,6 +17,7 @@ mod lifecycle;
 mod listings;
 mod orders;
 mod reads;
+mod transfer;
 mod writer;
 
 use std::path::Path;

@@ -1,6 +1,10 @@
-//! The test harness: [`TestApp`] starts the real server on port 0 with a fresh SQLite
-//! database holding the bundled catalog and three accounts, and talks real HTTP.
+//! The test harness: [`TestApp`] starts the real server on port 0 with a fresh database
+//! (SQLite or PostgreSQL, see [`backend`]) holding the bundled catalog and three
+//! accounts, and talks real HTTP.
 
+#[macro_use]
+pub mod backend;
+mod snapshot;
 pub mod xml;
 
 use std::sync::Arc;
@@ -11,9 +15,11 @@ use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::bundled_catalog;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
-use didhub::store::{self, Store, StoreCounts, StoreOptions};
+use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
+pub use backend::{Backend, TestDatabase, skip_postgres};
+pub use snapshot::{Snapshot, numbers_digest};
 pub use xml::Reply;
 
 /// Request parameters, in order.
@@ -39,19 +45,30 @@ pub struct TestApp {
     pub sub: CreatedAccount,
     /// Another customer's main account, without a secure phrase, with CREDIT.
     pub other: CreatedAccount,
-    pub db_path: std::path::PathBuf,
+    /// The test's own database; dropped when the last app serving it is.
+    pub database: Arc<TestDatabase>,
+    policy: ApiPolicy,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+}
+
+/// Opens (and migrates) a store on `url` with the test clock.
+pub async fn open_store(url: &str, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+    let options = StoreOptions {
+        clock,
+        durable: false,
+        ..StoreOptions::default()
+    };
+    store::open(url, options).await.expect("open store")
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(ApiPolicy::default()).await
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, ApiPolicy::default()).await
     }
 
-    pub async fn spawn_with(policy: ApiPolicy) -> TestApp {
+    pub async fn spawn_with(backend: Backend, policy: ApiPolicy) -> TestApp {
         // Server logs go to the test's captured output (warnings and errors by default).
         let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -59,16 +76,9 @@ impl TestApp {
             .with_env_filter(filter)
             .with_test_writer()
             .try_init();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("didhub.db");
+        let database = Arc::new(TestDatabase::create(backend));
         let clock = Arc::new(ManualClock::new(START));
-        let options = StoreOptions {
-            clock: clock.clone(),
-            durable: false,
-            ..StoreOptions::default()
-        };
-        let url = format!("sqlite://{}", db_path.display());
-        let store = store::open(&url, options).await.expect("open store");
+        let store = open_store(&database.url, clock.clone()).await;
         store
             .load_catalog(bundled_catalog())
             .await
@@ -98,7 +108,18 @@ impl TestApp {
         let other = create_account(store.as_ref(), account("other@rival.example", None, None))
             .await
             .expect("other account");
+        let accounts = [main, sub, other];
+        TestApp::serve(database, store, clock, accounts, policy).await
+    }
 
+    /// Serves `store` (on `database`), whose data holds these three accounts.
+    async fn serve(
+        database: Arc<TestDatabase>,
+        store: Arc<dyn Store>,
+        clock: Arc<ManualClock>,
+        [main, sub, other]: [CreatedAccount; 3],
+        policy: ApiPolicy,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -106,7 +127,7 @@ impl TestApp {
         let (shutdown, stop) = oneshot::channel::<()>();
         let state = AppState {
             store: store.clone(),
-            policy,
+            policy: policy.clone(),
         };
         let server = tokio::spawn(didhub::server::serve(listener, state, SWEEP, async {
             let _ = stop.await;
@@ -118,12 +139,27 @@ impl TestApp {
             main,
             sub,
             other,
-            db_path,
+            database,
+            policy,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),
             server: Some(server),
-            _dir: dir,
         }
+    }
+
+    /// Another server, with a store of its own, on `database`: for a copy of this app's
+    /// data (same accounts, keys and clock) on another backend, or this one reopened.
+    pub async fn serve_database(&self, database: Arc<TestDatabase>) -> TestApp {
+        let store = open_store(&database.url, self.clock.clone()).await;
+        let accounts = [self.main.clone(), self.sub.clone(), self.other.clone()];
+        TestApp::serve(
+            database,
+            store,
+            self.clock.clone(),
+            accounts,
+            self.policy.clone(),
+        )
+        .await
     }
 
     /// Adds `count` generated numbers of `did_type` to an area's stock.
@@ -231,7 +267,7 @@ impl TestApp {
             counts: self.store.counts().await.unwrap(),
             main_balance: self.balance(&self.main).await,
             other_balance: self.balance(&self.other).await,
-            numbers: numbers_digest(&self.db_path),
+            numbers: numbers_digest(self.store.as_ref()).await,
         }
     }
 
@@ -244,38 +280,6 @@ impl TestApp {
             server.await.unwrap().unwrap();
         }
     }
-}
-
-/// Counts and balances, compared before and after a request that must change nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    pub counts: StoreCounts,
-    pub main_balance: Money,
-    pub other_balance: Money,
-    /// Every column of every number, and the number of history rows.
-    pub numbers: String,
-}
-
-/// Reads the numbers table straight from the database file.
-fn numbers_digest(db: &std::path::Path) -> String {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open the test database");
-    let numbers: String = conn
-        .query_row(
-            "SELECT COALESCE(group_concat(row, char(10)), '') FROM (SELECT e164 || '|' || state
-               || '|' || COALESCE(account_number, '') || '|' || title || '|' || sms_url || '|'
-               || sms_email || '|' || sms_phone || '|' || call_forward_type || '|'
-               || call_forward_to || '|' || COALESCE(release_at, '') AS row
-             FROM numbers ORDER BY e164)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let events: i64 = conn
-        .query_row("SELECT COUNT(*) FROM number_events", [], |r| r.get(0))
-        .unwrap();
-    format!("{numbers}\nevents {events}")
 }
 
 /// Percent-encodes everything but letters and digits, for v2 query strings.

@@ -1,0 +1,70 @@
+//! The ledger: every balance change goes through [`apply_ledger_entry`], which changes
+//! the balance and writes the ledger row in the same transaction.
+
+use deadpool_postgres::GenericClient;
+
+use crate::domain::{Money, Timestamp};
+use crate::store::StoreResult;
+
+/// Why a ledger row was written.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum LedgerKind {
+    Credit,
+    Order,
+}
+
+impl LedgerKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Credit => "credit",
+            LedgerKind::Order => "order",
+        }
+    }
+}
+
+/// Changes a main account's balance by `amount` and writes the ledger row, together.
+/// Returns the new balance, or `None` (and writes nothing) when the balance would go
+/// below zero or the account does not exist.
+///
+/// The guard is re-evaluated by PostgreSQL against the latest committed balance when a
+/// concurrent transaction changed the row first (READ COMMITTED), so two debits racing
+/// for the last money cannot both pass.
+pub(super) async fn apply_ledger_entry(
+    c: &impl GenericClient,
+    account: &str,
+    amount: Money,
+    kind: LedgerKind,
+    order_id: Option<i64>,
+    memo: &str,
+    at: Timestamp,
+) -> StoreResult<Option<Money>> {
+    let update = c
+        .prepare_cached(
+            "UPDATE accounts SET balance100 = balance100 + $2
+             WHERE account_number = $1 AND balance100 + $2 >= 0
+             RETURNING balance100",
+        )
+        .await?;
+    let Some(row) = c.query_opt(&update, &[&account, &amount.minor()]).await? else {
+        return Ok(None);
+    };
+    let insert = c
+        .prepare_cached(
+            "INSERT INTO ledger (account_number, amount100, kind, order_id, memo, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .await?;
+    c.execute(
+        &insert,
+        &[
+            &account,
+            &amount.minor(),
+            &kind.as_str(),
+            &order_id,
+            &memo,
+            &at,
+        ],
+    )
+    .await?;
+    Ok(Some(Money(row.try_get(0)?)))
+}

@@ -1,0 +1,166 @@
+//! The PostgreSQL backend: several stateless didhub processes share one database.
+//!
+//! Every method takes a connection from a pool (deadpool-postgres, `pool_size` per
+//! process). Each write is one READ COMMITTED transaction; any error rolls all of it back.
+//! Where the SQLite store relies on its single writer, this one relies on row locks:
+//! - an order picks its numbers with `FOR UPDATE SKIP LOCKED` in ascending E164, so
+//!   concurrent orders, from any number of processes, never wait on or share a number;
+//! - the debit is a guarded `UPDATE ... WHERE balance100 + amount >= 0`, re-checked by
+//!   PostgreSQL against the latest committed balance, so a balance never goes negative;
+//! - update, move and cancel lock the numbers they change (`FOR UPDATE`, in E164 order);
+//!   the aging sweep skips numbers another process is releasing.
+//!
+//! Dry runs and reads take no row locks. Migrations run at open, under an advisory lock,
+//! so processes starting together migrate once ([`migrate`]). The rules themselves (who
+//! may act for whom, error order, responses) are the SQLite store's, query for query.
+
+mod accounts;
+mod audit;
+mod catalog;
+mod dids;
+mod history;
+mod inventory;
+mod ledger;
+mod lifecycle;
+mod listings;
+mod migrate;
+mod order_commit;
+mod orders;
+mod transfer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, Transaction,
+};
+use tokio_postgres::NoTls;
+
+use super::{Store, StoreError, StoreOptions, StoreResult};
+use crate::domain::Clock;
+
+/// How long a request waits for a pooled connection before it fails.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+/// How long opening one connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Backend(describe(&e))
+    }
+}
+
+impl From<PoolError> for StoreError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Closed => StoreError::Closed,
+            PoolError::Backend(e) => e.into(),
+            other => StoreError::Backend(format!("no database connection: {other}")),
+        }
+    }
+}
+
+/// A PostgreSQL error with the server's message (tokio-postgres prints only "db error").
+pub(super) fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!("{} ({})", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(": {detail}"));
+        }
+        return text;
+    }
+    match std::error::Error::source(e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    }
+}
+
+/// A didhub database in PostgreSQL.
+pub struct PostgresStore {
+    pool: Pool,
+    clock: Arc<dyn Clock>,
+}
+
+impl PostgresStore {
+    /// Connects, migrates (once, whoever else is starting) and builds the pool.
+    pub async fn open(url: &str, options: StoreOptions) -> StoreResult<PostgresStore> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            StoreError::Rejected(format!("invalid PostgreSQL URL: {}", describe(&e)))
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("didhub");
+        }
+        migrate::run(&config).await?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1) as usize)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Backend(format!("building the connection pool: {e}")))?;
+        Ok(PostgresStore {
+            pool,
+            clock: options.clock,
+        })
+    }
+
+    /// A pooled connection.
+    async fn client(&self) -> StoreResult<Object> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// Starts a READ COMMITTED transaction (PostgreSQL's default level).
+async fn begin(client: &mut Object) -> StoreResult<Transaction<'_>> {
+    Ok(client.transaction().await?)
+}
+
+/// A read-only snapshot: every query sees the same committed state, and nothing is
+/// locked or written (dry runs, exports).
+async fn begin_snapshot(client: &mut Object) -> StoreResult<Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
+}
+
+/// Commits when `outcome` is `Ok`, rolls everything back otherwise.
+async fn finish<T>(tx: Transaction<'_>, outcome: StoreResult<T>) -> StoreResult<T> {
+    match outcome {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            // A failed rollback leaves nothing behind either: the connection discards the
+            // transaction when it is dropped or reused.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn close(&self) {
+        self.pool.close();
+    }
+}

@@ -1,0 +1,221 @@
+//! Placing orders: one READ COMMITTED transaction picks the numbers, assigns them,
+//! records the order, its lines and the numbers' history, and debits the main account
+//! through the ledger; any failure rolls all of it back.
+//!
+//! [`plan_order`] resolves the holder, area, type, price, the numbers and the cost, and
+//! fails with the customer's error, in the SQLite store's order (holder, area, type, plan,
+//! stock, funds). A real order locks the numbers it picks with `FOR UPDATE SKIP LOCKED`:
+//! orders running at the same moment, in this process or another, each get different
+//! numbers without waiting for one another. A dry run (TEST=TRUE) plans in a read-only
+//! snapshot and locks nothing. A real order then writes itself ([`commit_order`]).
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+
+use super::accounts::account_in_tree;
+use super::dids::stored_e164;
+use super::order_commit::commit_order;
+use super::{PostgresStore, begin, begin_snapshot, finish};
+use crate::domain::order::{OrderReceipt, OrderRequest};
+use crate::domain::{AccountNumber, Did, DidStatus, DomainError, E164, Money, Routing, Timestamp};
+use crate::store::{Orders, StoreError, StoreResult};
+
+#[async_trait]
+impl Orders for PostgresStore {
+    async fn place_order(&self, request: OrderRequest) -> StoreResult<OrderReceipt> {
+        let mut client = self.client().await?;
+        if request.dry_run {
+            let snapshot = begin_snapshot(&mut client).await?;
+            let outcome = plan_order(&snapshot, &request, Pick::Look)
+                .await
+                .map(|plan| plan.receipt(&request, None));
+            return finish(snapshot, outcome).await;
+        }
+        let now = self.clock.now();
+        let tx = begin(&mut client).await?;
+        let outcome = place(&tx, &request, now).await;
+        finish(tx, outcome).await
+    }
+}
+
+async fn place(
+    c: &impl GenericClient,
+    request: &OrderRequest,
+    now: Timestamp,
+) -> StoreResult<OrderReceipt> {
+    let plan = plan_order(c, request, Pick::Lock).await?;
+    let order_id = commit_order(c, request, &plan, now).await?;
+    Ok(plan.receipt(request, Some(order_id)))
+}
+
+/// How the numbers are picked: locked for a real order, only looked at for a dry run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    Lock,
+    Look,
+}
+
+/// Everything an order will do, decided before anything is written.
+pub(super) struct OrderPlan {
+    pub(super) payer: AccountNumber,
+    pub(super) routing: Routing,
+    country_name: String,
+    area_name: String,
+    area_code: String,
+    pub(super) monthly: Money,
+    pub(super) setup: Money,
+    pub(super) numbers: Vec<E164>,
+    pub(super) total: Money,
+}
+
+impl OrderPlan {
+    fn receipt(&self, request: &OrderRequest, order_id: Option<i64>) -> OrderReceipt {
+        let dids = self
+            .numbers
+            .iter()
+            .map(|e164| Did {
+                e164: e164.clone(),
+                did_type: request.did_type,
+                routing: self.routing.clone(),
+                status: DidStatus::Active,
+                country_name: self.country_name.clone(),
+                area_name: self.area_name.clone(),
+                area_code: self.area_code.clone(),
+                monthly: self.monthly,
+                rate_plan_id: request.rate_plan_id.clone(),
+                title: request.title.clone(),
+                account_number: request.holder.clone(),
+            })
+            .collect();
+        OrderReceipt {
+            order_id,
+            dids,
+            total: self.total,
+        }
+    }
+}
+
+async fn plan_order(
+    c: &impl GenericClient,
+    request: &OrderRequest,
+    pick: Pick,
+) -> StoreResult<OrderPlan> {
+    let holder = account_in_tree(c, &request.caller, &request.holder).await?;
+
+    let area_id = request.area_id.as_str();
+    let area = c
+        .prepare_cached(
+            "SELECT a.name, a.area_code, c.name FROM areas a
+             JOIN countries c ON c.country_id = a.country_id WHERE a.area_id = $1",
+        )
+        .await?;
+    let area = c
+        .query_opt(&area, &[&area_id])
+        .await?
+        .ok_or_else(|| DomainError::AreaNotFound(area_id.to_owned()))?;
+    let (area_name, area_code, country_name): (String, String, String) =
+        (area.try_get(0)?, area.try_get(1)?, area.try_get(2)?);
+
+    let offered = c
+        .prepare_cached("SELECT 1 FROM area_did_types WHERE area_id = $1 AND did_type = $2")
+        .await?;
+    if c.query_opt(&offered, &[&area_id, &request.did_type.as_str()])
+        .await?
+        .is_none()
+    {
+        return Err(DomainError::DidTypeNotOffered {
+            area_id: area_id.to_owned(),
+            did_type: request.did_type.to_string(),
+        }
+        .into());
+    }
+
+    let plan = request.rate_plan_id.as_str();
+    let price = c
+        .prepare_cached(
+            "SELECT monthly100, setup100 FROM area_prices WHERE area_id = $1 AND rate_plan_id = $2",
+        )
+        .await?;
+    let price = c
+        .query_opt(&price, &[&area_id, &plan])
+        .await?
+        .ok_or_else(|| DomainError::RatePlanNotFound {
+            area_id: area_id.to_owned(),
+            rate_plan_id: plan.to_owned(),
+        })?;
+    let (monthly, setup) = (Money(price.try_get(0)?), Money(price.try_get(1)?));
+
+    let numbers = pick_available(c, request, pick).await?;
+    if numbers.len() < request.quantity as usize {
+        return Err(DomainError::NotEnoughStock {
+            area_id: area_id.to_owned(),
+            requested: request.quantity,
+            available: numbers.len() as u64,
+        }
+        .into());
+    }
+
+    let total = monthly
+        .checked_add(setup)
+        .and_then(|each| each.checked_mul(i64::from(request.quantity)))
+        .ok_or_else(|| StoreError::Backend("order total overflows".into()))?;
+    if holder.balance < total {
+        return Err(insufficient_funds(total, holder.balance));
+    }
+
+    Ok(OrderPlan {
+        payer: holder.payer().clone(),
+        routing: holder.default_routing,
+        country_name,
+        area_name,
+        area_code,
+        monthly,
+        setup,
+        numbers,
+        total,
+    })
+}
+
+pub(super) fn insufficient_funds(cost: Money, balance: Money) -> StoreError {
+    DomainError::InsufficientFunds {
+        cost: cost.to_string(),
+        balance: balance.to_string(),
+    }
+    .into()
+}
+
+/// The first QUANTITY available numbers in ascending E164 order (for a real order, the
+/// first that no concurrent order holds, locked until this one ends). Fewer come back
+/// when fewer are free, which is then exactly how many are available to this order.
+async fn pick_available(
+    c: &impl GenericClient,
+    request: &OrderRequest,
+    pick: Pick,
+) -> StoreResult<Vec<E164>> {
+    let lock = match pick {
+        Pick::Lock => " FOR UPDATE SKIP LOCKED",
+        Pick::Look => "",
+    };
+    let query = c
+        .prepare_cached(&format!(
+            "SELECT e164 FROM numbers
+             WHERE area_id = $1 AND did_type = $2 AND state = 'available'
+               AND (stock_rate_plan_id IS NULL OR stock_rate_plan_id = $3)
+             ORDER BY e164 LIMIT $4{lock}"
+        ))
+        .await?;
+    let rows = c
+        .query(
+            &query,
+            &[
+                &request.area_id.as_str(),
+                &request.did_type.as_str(),
+                &request.rate_plan_id.as_str(),
+                &i64::from(request.quantity),
+            ],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| stored_e164(&row.try_get::<_, String>(0)?))
+        .collect()
+}
