@@ -72,7 +72,8 @@ fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection>
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     let synchronous = if durable { "FULL" } else { "NORMAL" };
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
     ))?;
     migrations::runner()
         .run(&mut conn)

@@ -147,25 +147,25 @@ fn run_writer(conn: Connection, inbox: Receiver<Message>) {
 
 /// Runs every command in its own savepoint of one transaction and commits once.
 fn execute_batch(conn: &Connection, batch: &mut [Box<dyn WriteCommand>]) -> Result<(), String> {
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| e.to_string())?;
+    // Cached statements: these run for every command, so they are parsed only once.
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run("BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
     for command in batch.iter_mut() {
-        let step = conn
-            .execute_batch("SAVEPOINT command")
+        let step = run("SAVEPOINT command")
             .map(|_| command.execute(conn))
             .and_then(|ok| {
                 if !ok {
-                    conn.execute_batch("ROLLBACK TO command")?;
+                    run("ROLLBACK TO command")?;
                 }
-                conn.execute_batch("RELEASE command")
+                run("RELEASE command")
             });
         if let Err(e) = step {
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = run("ROLLBACK");
             return Err(e.to_string());
         }
     }
-    conn.execute_batch("COMMIT").map_err(|e| {
-        let _ = conn.execute_batch("ROLLBACK");
+    run("COMMIT").map(|_| ()).map_err(|e| {
+        let _ = run("ROLLBACK");
         e.to_string()
     })
 }
