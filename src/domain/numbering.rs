@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 
 use phonenumber::Type as NumberType;
-use phonenumber::metadata::DATABASE;
 use rand::Rng;
 
 use super::catalog::{Area, Country};
@@ -101,13 +100,17 @@ pub fn check_number(
     // about the digits we were given, not a shorter number.
     let read_as_given = number.code().value().to_string() == country.calling_code
         && number.national().to_string() == national;
-    // `is_valid` is defined as "has a type other than Unknown"; asking for the type
-    // directly spares one of the metadata look-ups that dominate the cost of a check.
-    let number_type = number.number_type(&DATABASE);
-    if !read_as_given || number_type == NumberType::Unknown {
+    if !read_as_given {
         return Err(NumberRejection::InvalidNumber);
     }
-    let region = number.metadata(&DATABASE).map_or("", |meta| meta.id());
+    // Valid means "of a type other than Unknown" (see `classify` for why the crate's own
+    // `number_type` is not used).
+    let Some((meta, number_type)) = classify::classify(number.code().value(), national)
+        .filter(|(_, kind)| *kind != NumberType::Unknown)
+    else {
+        return Err(NumberRejection::InvalidNumber);
+    };
+    let region = meta.id();
     if region != country.country_id {
         return Err(NumberRejection::NotInCountry {
             country_id: country.country_id.clone(),
@@ -209,5 +212,6 @@ pub fn generate_numbers(
     numbers
 }
 
+mod classify;
 #[cfg(test)]
 mod tests;
