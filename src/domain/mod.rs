@@ -13,6 +13,7 @@ pub mod error;
 pub mod money;
 pub mod numbering;
 pub mod order;
+pub mod pricing;
 
 pub use account::{AccountNumber, Caller};
 pub use catalog::{AreaId, CountryId, RatePlanId};

@@ -4,7 +4,12 @@
 //! Every method takes and returns domain types; SQL never leaves the backend modules.
 //! A method that fails changes nothing.
 
+mod bulk;
+mod pricing;
 pub mod sqlite;
+
+pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
+pub use pricing::{PriceImportSummary, Pricing};
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -56,6 +61,9 @@ pub struct CatalogLoadSummary {
     pub areas: usize,
     pub rate_plans: usize,
     pub prices: usize,
+    pub country_prices: usize,
+    /// Areas removed because a replacing catalog left them out.
+    pub removed_areas: usize,
 }
 
 /// Row counts, for audits, tests and copies between backends.
@@ -137,7 +145,7 @@ pub trait Audit: Send + Sync {
 
 /// Everything a backend provides.
 #[async_trait]
-pub trait Store: Catalog + Inventory + Accounts + Orders + Audit {
+pub trait Store: Catalog + Inventory + Accounts + Orders + Audit + Pricing + BulkInventory {
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].
     async fn close(&self);

@@ -93,8 +93,12 @@ fn with_did_types(conn: &Connection, mut area: Area) -> StoreResult<Area> {
     Ok(area)
 }
 
-fn upsert_catalog(conn: &Connection, data: &CatalogData) -> StoreResult<CatalogLoadSummary> {
+pub(super) fn upsert_catalog(
+    conn: &Connection,
+    data: &CatalogData,
+) -> StoreResult<CatalogLoadSummary> {
     data.validate().map_err(StoreError::Rejected)?;
+    super::catalog_guard::check_stocked_areas(conn, data, false)?;
     for c in &data.countries {
         conn.prepare_cached(
             "INSERT INTO countries (country_id, name, calling_code, is_sms, is_fax)
@@ -159,11 +163,14 @@ fn upsert_catalog(conn: &Connection, data: &CatalogData) -> StoreResult<CatalogL
         )?
         .execute(params![p.area_id, p.rate_plan_id, p.monthly100, p.setup100])?;
     }
+    super::pricing::upsert_country_prices(conn, &data.country_prices)?;
     Ok(CatalogLoadSummary {
         countries: data.countries.len(),
         states: data.states.len(),
         areas: data.areas.len(),
         rate_plans: data.rate_plans.len(),
         prices: data.prices.len(),
+        country_prices: data.country_prices.len(),
+        removed_areas: 0,
     })
 }

@@ -9,11 +9,15 @@
 
 mod accounts;
 mod audit;
+mod bulk_import;
 mod catalog;
+mod catalog_guard;
 mod dids;
 mod inventory;
 mod orders;
+mod pricing;
 mod reads;
+mod stock;
 mod writer;
 
 use std::path::Path;
