@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod prices;
 
 use crate::domain::DomainError;
 use crate::store::StoreError;

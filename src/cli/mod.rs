@@ -7,6 +7,7 @@ mod catalog;
 mod check;
 mod inventory;
 mod output;
+mod progress;
 mod serve;
 
 use std::path::PathBuf;
