@@ -5,8 +5,8 @@
 //! A number is accepted in an area when, in this order (cheap string checks first):
 //! 1. it starts with the country's calling code, then the area code;
 //! 2. it has exactly the area's `national_number_length` digits after the calling code;
-//! 3. libphonenumber reads it as a valid number, with the same calling code and national
-//!    number as we do;
+//! 3. libphonenumber's metadata finds the national number valid (see [`classify`] for
+//!    why the crate's parser and type detection are not used directly);
 //! 4. libphonenumber places it in the area's country (a `+1 416` number is Canadian, a
 //!    `+44 7911` mobile is Guernsey's, not the UK's);
 //! 5. its libphonenumber type fits the DID type sold (the table on [`check_number`]).
@@ -94,19 +94,16 @@ pub fn check_number(
         });
     }
 
-    let number =
-        phonenumber::parse(None, format!("+{e164}")).map_err(|_| NumberRejection::InvalidNumber)?;
-    // Parsing may strip what it takes for a national prefix; the verdict below must be
-    // about the digits we were given, not a shorter number.
-    let read_as_given = number.code().value().to_string() == country.calling_code
-        && number.national().to_string() == national;
-    if !read_as_given {
-        return Err(NumberRejection::InvalidNumber);
-    }
-    // Valid means "of a type other than Unknown" (see `classify` for why the crate's own
-    // `number_type` is not used).
-    let Some((meta, number_type)) = classify::classify(number.code().value(), national)
-        .filter(|(_, kind)| *kind != NumberType::Unknown)
+    // The digits after the calling code are the national significant number: an E.164
+    // number carries no national prefix, so nothing is parsed away (the crate's parser
+    // strips what looks like one, e.g. Lithuania's 8 from +370 800 ...).
+    let calling_code: u16 = country
+        .calling_code
+        .parse()
+        .map_err(|_| NumberRejection::InvalidNumber)?;
+    // Valid means "of a type other than Unknown", in a region of the calling code.
+    let Some((meta, number_type)) =
+        classify::classify(calling_code, national).filter(|(_, kind)| *kind != NumberType::Unknown)
     else {
         return Err(NumberRejection::InvalidNumber);
     };
