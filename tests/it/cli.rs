@@ -18,7 +18,7 @@ pub fn didhub(db: &Path, args: &[&str]) -> Output {
 }
 
 /// Runs with `--json` and parses the one JSON object it prints.
-fn didhub_json(db: &Path, args: &[&str]) -> (bool, Value) {
+pub fn didhub_json(db: &Path, args: &[&str]) -> (bool, Value) {
     let mut all = args.to_vec();
     all.push("--json");
     let out = didhub(db, &all);
@@ -28,7 +28,7 @@ fn didhub_json(db: &Path, args: &[&str]) -> (bool, Value) {
     (out.status.success(), json)
 }
 
-fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
+pub fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     (dir, db)

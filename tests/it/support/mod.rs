@@ -1,5 +1,7 @@
 //! The test harness: [`TestApp`] starts the real server on port 0 with a fresh SQLite
-//! database holding the bundled catalog and three accounts, and talks real HTTP.
+//! database holding the demo areas of the bundled catalog (the whole world takes about
+//! a second to load in a debug build; `spawn_with_catalog` loads it) and three accounts,
+//! and talks real HTTP.
 
 pub mod xml;
 
@@ -8,7 +10,8 @@ use std::sync::Arc;
 use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::admin::generate::generate_stock;
 use didhub::api::{ApiLimits, AppState};
-use didhub::bundled::bundled_catalog;
+use didhub::bundled::{DEMO_AREAS, bundled_subset};
+use didhub::domain::catalog::CatalogData;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
 use didhub::store::{self, Store, StoreCounts, StoreOptions};
@@ -45,6 +48,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(limits: ApiLimits) -> TestApp {
+        TestApp::spawn_with_catalog(bundled_subset(&DEMO_AREAS), limits).await
+    }
+
+    pub async fn spawn_with_catalog(catalog: CatalogData, limits: ApiLimits) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let db_path = dir.path().join("didhub.db");
         let clock = Arc::new(ManualClock::new(START));
@@ -55,10 +62,7 @@ impl TestApp {
         };
         let url = format!("sqlite://{}", db_path.display());
         let store = store::open(&url, options).await.expect("open store");
-        store
-            .load_catalog(bundled_catalog())
-            .await
-            .expect("catalog");
+        store.load_catalog(catalog).await.expect("catalog");
         let account =
             |email: &str, phrase: Option<&str>, parent: Option<AccountNumber>| AccountSpec {
                 email: email.into(),
