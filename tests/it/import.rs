@@ -261,3 +261,38 @@ async fn stock_is_reported_per_area_and_type_with_filters() {
         assert!(!ok && error["error"].as_str().is_some(), "{error}");
     }
 }
+
+#[tokio::test]
+async fn an_import_whose_number_entered_stock_meanwhile_adds_nothing() {
+    use didhub::domain::{AreaId, E164};
+    use didhub::store::{NewNumber, StagedOutcome, StagedRow};
+
+    let app = TestApp::spawn().await;
+    let number = |e164: &str| NewNumber {
+        e164: E164::parse("e164", e164).unwrap(),
+        area_id: AreaId::parse("area_id", "1.212").unwrap(),
+        did_type: didhub::domain::DidType::Geographic,
+        rate_plan_id: None,
+    };
+    let rows = ["12127362001", "12127362002"]
+        .iter()
+        .enumerate()
+        .map(|(i, e164)| StagedRow {
+            line: i as u64 + 1,
+            number: number(e164),
+        })
+        .collect();
+    let import = app.store.begin_import().await.unwrap();
+    let outcomes = app.store.stage_rows(import, rows).await.unwrap();
+    assert_eq!(outcomes, [StagedOutcome::Fresh, StagedOutcome::Fresh]);
+    // Another command stocks one of the staged numbers before the commit.
+    app.store
+        .add_numbers(vec![number("12127362002")])
+        .await
+        .unwrap();
+    let before = app.snapshot().await;
+    let error = app.store.commit_import(import).await.unwrap_err();
+    assert!(error.to_string().contains("nothing was added"), "{error}");
+    assert_eq!(app.snapshot().await, before);
+    app.store.abandon_import(import).await.unwrap();
+}
