@@ -23,8 +23,13 @@ per_area=$(( (rows + 4) / 5 ))
     done
 } | head -n $(( rows + 1 )) > "$work/numbers.csv"
 
-"$didhub" --database "$db" catalog load > /dev/null
+/usr/bin/time -f "wall %e s, peak RSS %M KiB (catalog load: the world, into an empty database)" \
+    "$didhub" --database "$db" catalog load
 echo "importing $rows rows ($(du -h "$work/numbers.csv" | cut -f1) of CSV)"
-/usr/bin/time -f "wall %e s, peak RSS %M KiB" "$didhub" --database "$db" inventory import "$work/numbers.csv"
+DIDHUB_LOG=didhub=info /usr/bin/time -f "wall %e s, peak RSS %M KiB" \
+    "$didhub" --database "$db" inventory import "$work/numbers.csv"
+echo "importing the same file again (every row already in stock)"
+/usr/bin/time -f "wall %e s, peak RSS %M KiB" \
+    "$didhub" --database "$db" inventory import "$work/numbers.csv" | tail -n 1
 /usr/bin/time -f "wall %e s, peak RSS %M KiB (stock report)" "$didhub" --database "$db" inventory stock > /dev/null
 /usr/bin/time -f "wall %e s, peak RSS %M KiB (check)" "$didhub" --database "$db" check

@@ -80,7 +80,16 @@ pub async fn import_csv(
         batch_rejections: Vec::new(),
     };
     let outcome = match run.read_all(input).await {
-        Ok(()) => store.commit_import(import).await.map_err(AdminError::from),
+        Ok(()) => {
+            let started = std::time::Instant::now();
+            let committed = store.commit_import(import).await;
+            // The commit holds the database's write lock; operators size imports by it.
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "import committed"
+            );
+            committed.map_err(AdminError::from)
+        }
         Err(e) => Err(e),
     };
     match outcome {
