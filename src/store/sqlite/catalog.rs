@@ -12,7 +12,7 @@ use crate::store::{Catalog, CatalogLoadSummary, StoreError, StoreResult};
 impl Catalog for SqliteStore {
     async fn load_catalog(&self, data: CatalogData) -> StoreResult<CatalogLoadSummary> {
         self.writer
-            .write(move |conn| upsert_catalog(conn, &data))
+            .write(move |conn| upsert_catalog(conn, &data, false))
             .await
     }
 
@@ -93,12 +93,15 @@ fn with_did_types(conn: &Connection, mut area: Area) -> StoreResult<Area> {
     Ok(area)
 }
 
+/// Inserts or updates every record of `data`, after checking that it orphans no number
+/// (`replacing`: the areas it leaves out are about to be removed; see `catalog_guard`).
 pub(super) fn upsert_catalog(
     conn: &Connection,
     data: &CatalogData,
+    replacing: bool,
 ) -> StoreResult<CatalogLoadSummary> {
     data.validate().map_err(StoreError::Rejected)?;
-    super::catalog_guard::check_stocked_areas(conn, data, false)?;
+    super::catalog_guard::check_stocked_areas(conn, data, replacing)?;
     for c in &data.countries {
         conn.prepare_cached(
             "INSERT INTO countries (country_id, name, calling_code, is_sms, is_fax)

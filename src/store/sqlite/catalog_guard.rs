@@ -87,13 +87,12 @@ pub(super) fn check_stocked_areas(
 }
 
 /// Upserts `data`, then removes the areas (and types) it leaves out, with their prices.
+/// The whole runs in one writer command, so a refusal changes nothing.
 pub(super) fn replace_catalog(
     conn: &Connection,
     data: &CatalogData,
 ) -> StoreResult<CatalogLoadSummary> {
-    data.validate().map_err(StoreError::Rejected)?;
-    check_stocked_areas(conn, data, true)?;
-    let mut summary = upsert_catalog(conn, data)?;
+    let mut summary = upsert_catalog(conn, data, true)?;
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS catalog_area_types (
              area_id TEXT NOT NULL, did_type TEXT NOT NULL, PRIMARY KEY (area_id, did_type)
