@@ -61,13 +61,15 @@ pub async fn run(
             }
         }
     }
+    // Listen for signals before saying the server is up.
+    let shutdown = shutdown_signal();
     // The startup report is printed now; the command's own report stays empty.
     Report::ok(startup, text).print(json);
     let state = AppState {
         store,
         limits: config.api_limits(),
     };
-    serve(listener, state, shutdown_signal()).await?;
+    serve(listener, state, shutdown).await?;
     Ok(Report::ok(json!({ "stopped": true }), String::new()).silent())
 }
 
