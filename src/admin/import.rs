@@ -121,11 +121,7 @@ struct ImportRun<'a> {
 
 impl ImportRun<'_> {
     async fn read_all(&mut self, input: impl Read) -> Result<(), AdminError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(input);
+        let mut reader = super::operator_csv(input);
         let mut record = csv::StringRecord::new();
         loop {
             let line = reader.position().line();

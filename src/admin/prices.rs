@@ -46,11 +46,7 @@ pub async fn import_prices_csv(
         list: PriceList::default(),
         errors: Vec::new(),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
+    let mut reader = super::operator_csv(input);
     let mut record = csv::StringRecord::new();
     loop {
         let line = reader.position().line();
