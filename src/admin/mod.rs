@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod prices;
 
 use crate::domain::DomainError;
 use crate::store::StoreError;
@@ -18,4 +19,15 @@ pub enum AdminError {
     Domain(#[from] DomainError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A reader of an operator's CSV file: the header row is optional (each task recognises
+/// its own), rows may have any number of fields (a wrong count is reported on its
+/// line), and fields are trimmed.
+fn operator_csv<R: std::io::Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(input)
 }

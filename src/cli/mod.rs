@@ -8,6 +8,7 @@ mod check;
 mod inventory;
 mod number;
 mod output;
+mod progress;
 mod serve;
 mod store;
 

@@ -46,6 +46,7 @@ pub async fn run(
     store: Arc<dyn Store>,
     json: bool,
 ) -> anyhow::Result<Report> {
+    // Listen for signals before saying the server is up.
     let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

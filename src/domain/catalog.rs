@@ -175,6 +175,9 @@ pub struct CatalogData {
     pub areas: Vec<Area>,
     pub rate_plans: Vec<RatePlan>,
     pub prices: Vec<AreaPrice>,
+    /// Default prices per country, type and plan; an area's own price overrides them.
+    #[serde(default)]
+    pub country_prices: Vec<super::pricing::CountryPrice>,
 }
 
 impl CatalogData {
@@ -234,7 +237,7 @@ impl CatalogData {
                 ));
             }
         }
-        Ok(())
+        super::pricing::validate_country_prices(&self.country_prices, &countries, &plans)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod money;
 pub mod numbering;
 pub mod order;
+pub mod pricing;
 pub mod routing;
 
 pub use account::{AccountNumber, Caller};

@@ -5,8 +5,8 @@
 //! A number is accepted in an area when, in this order (cheap string checks first):
 //! 1. it starts with the country's calling code, then the area code;
 //! 2. it has exactly the area's `national_number_length` digits after the calling code;
-//! 3. libphonenumber reads it as a valid number, with the same calling code and national
-//!    number as we do;
+//! 3. libphonenumber's metadata finds the national number valid (see [`classify`] for
+//!    why the crate's parser and type detection are not used directly);
 //! 4. libphonenumber places it in the area's country (a `+1 416` number is Canadian, a
 //!    `+44 7911` mobile is Guernsey's, not the UK's);
 //! 5. its libphonenumber type fits the DID type sold (the table on [`check_number`]).
@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 
 use phonenumber::Type as NumberType;
-use phonenumber::metadata::DATABASE;
 use rand::Rng;
 
 use super::catalog::{Area, Country};
@@ -95,19 +94,20 @@ pub fn check_number(
         });
     }
 
-    let number =
-        phonenumber::parse(None, format!("+{e164}")).map_err(|_| NumberRejection::InvalidNumber)?;
-    // Parsing may strip what it takes for a national prefix; the verdict below must be
-    // about the digits we were given, not a shorter number.
-    let read_as_given = number.code().value().to_string() == country.calling_code
-        && number.national().to_string() == national;
-    // `is_valid` is defined as "has a type other than Unknown"; asking for the type
-    // directly spares one of the metadata look-ups that dominate the cost of a check.
-    let number_type = number.number_type(&DATABASE);
-    if !read_as_given || number_type == NumberType::Unknown {
+    // The digits after the calling code are the national significant number: an E.164
+    // number carries no national prefix, so nothing is parsed away (the crate's parser
+    // strips what looks like one, e.g. Lithuania's 8 from +370 800 ...).
+    let calling_code: u16 = country
+        .calling_code
+        .parse()
+        .map_err(|_| NumberRejection::InvalidNumber)?;
+    // Valid means "of a type other than Unknown", in a region of the calling code.
+    let Some((meta, number_type)) =
+        classify::classify(calling_code, national).filter(|(_, kind)| *kind != NumberType::Unknown)
+    else {
         return Err(NumberRejection::InvalidNumber);
-    }
-    let region = number.metadata(&DATABASE).map_or("", |meta| meta.id());
+    };
+    let region = meta.id();
     if region != country.country_id {
         return Err(NumberRejection::NotInCountry {
             country_id: country.country_id.clone(),
@@ -209,5 +209,6 @@ pub fn generate_numbers(
     numbers
 }
 
+mod classify;
 #[cfg(test)]
 mod tests;

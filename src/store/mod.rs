@@ -5,9 +5,14 @@
 //! A method that fails changes nothing.
 
 pub mod audit_rules;
+mod bulk;
 pub mod postgres;
+mod pricing;
 pub mod sqlite;
 pub mod transfer;
+
+pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
+pub use pricing::{PriceImportSummary, Pricing};
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -65,6 +70,9 @@ pub struct CatalogLoadSummary {
     pub areas: usize,
     pub rate_plans: usize,
     pub prices: usize,
+    pub country_prices: usize,
+    /// Areas removed because a replacing catalog left them out.
+    pub removed_areas: usize,
 }
 
 /// Row counts, for audits, tests and copies between backends.
@@ -208,7 +216,16 @@ pub trait Transfer: Send + Sync {
 /// Everything a backend provides.
 #[async_trait]
 pub trait Store:
-    Catalog + Inventory + Accounts + Orders + Audit + Dids + Listings + Transfer
+    Catalog
+    + Inventory
+    + Accounts
+    + Orders
+    + Audit
+    + Dids
+    + Listings
+    + Transfer
+    + Pricing
+    + BulkInventory
 {
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].

@@ -22,7 +22,7 @@ const fn spec(name: &'static str, order_by: &'static str) -> TableSpec {
     TableSpec { name, order_by }
 }
 
-/// Every table of the schema (migrations V1 and V3), parents before children. A table
+/// Every table of the schema (migrations V1 to V3), parents before children. A table
 /// added by a migration must be added here: [`copy_database`] refuses a database with a
 /// table it does not know rather than leave it behind.
 pub const TABLES: &[TableSpec] = &[
@@ -32,6 +32,7 @@ pub const TABLES: &[TableSpec] = &[
     spec("area_did_types", "area_id, did_type"),
     spec("rate_plans", "rate_plan_id"),
     spec("area_prices", "area_id, rate_plan_id"),
+    spec("country_prices", "country_id, did_type, rate_plan_id"),
     spec(
         "accounts",
         "parent_account_number IS NOT NULL, account_number",

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod catalog;
 mod catalog_lists;
 mod cli;
 mod concurrency;
@@ -12,6 +13,7 @@ mod customer_flow;
 mod did_list;
 mod did_move;
 mod did_update;
+mod import;
 mod lifecycle;
 mod multi_process;
 mod order;

@@ -72,8 +72,8 @@ fn accepts_a_real_number_in_every_bundled_area() {
         );
     }
     let covered: HashSet<&str> = numbers.iter().map(|(area_id, _, _)| *area_id).collect();
-    for area in bundled_catalog().areas {
-        assert!(covered.contains(area.area_id.as_str()), "{}", area.area_id);
+    for area_id in crate::bundled::DEMO_AREAS {
+        assert!(covered.contains(area_id), "{area_id}");
     }
 }
 
@@ -261,32 +261,62 @@ fn random_candidate_is_none_for_an_area_that_cannot_hold_numbers() {
     assert!(empty.is_empty());
 }
 
+/// Generates `first`, then `more` other numbers in an area, all distinct and valid.
+fn assert_area_fills(
+    catalog: &CatalogData,
+    area_id: &str,
+    (first, more): (usize, usize),
+    rng: &mut StdRng,
+) {
+    let (country, area) = country_and_area(catalog, area_id);
+    let did_type = DidType::parse("did_type", &area.did_types[0]).unwrap();
+    let exclude: HashSet<E164> =
+        generate_numbers(&country, &area, did_type, first, &HashSet::new(), rng)
+            .into_iter()
+            .collect();
+    assert_eq!(exclude.len(), first, "{area_id}");
+
+    let numbers = generate_numbers(&country, &area, did_type, more, &exclude, rng);
+    assert_eq!(numbers.len(), more, "{area_id}");
+    assert!(numbers.is_sorted(), "{area_id}");
+    let distinct: HashSet<&E164> = numbers.iter().collect();
+    assert_eq!(distinct.len(), more, "{area_id}");
+    for number in &numbers {
+        assert!(!exclude.contains(number), "{number} was excluded");
+        assert_eq!(
+            check_number(&country, &area, did_type, number),
+            Ok(()),
+            "{number}"
+        );
+    }
+}
+
 #[test]
-fn generates_distinct_valid_numbers_in_every_bundled_area() {
+fn generates_distinct_valid_numbers_in_every_demo_area() {
     let catalog = bundled_catalog();
     let mut rng = StdRng::seed_from_u64(42);
-    for area in &catalog.areas {
-        let (country, area) = country_and_area(&catalog, &area.area_id);
-        let did_type = DidType::parse("did_type", &area.did_types[0]).unwrap();
-        let exclude: HashSet<E164> =
-            generate_numbers(&country, &area, did_type, 50, &HashSet::new(), &mut rng)
-                .into_iter()
-                .collect();
-        assert_eq!(exclude.len(), 50, "{}", area.area_id);
+    for area_id in crate::bundled::DEMO_AREAS {
+        assert_area_fills(&catalog, area_id, (50, 200), &mut rng);
+    }
+}
 
-        let numbers = generate_numbers(&country, &area, did_type, 200, &exclude, &mut rng);
-        assert_eq!(numbers.len(), 200, "{}", area.area_id);
-        assert!(numbers.is_sorted(), "{}", area.area_id);
-        let distinct: HashSet<&E164> = numbers.iter().collect();
-        assert_eq!(distinct.len(), 200, "{}", area.area_id);
-        for number in &numbers {
-            assert!(!exclude.contains(number), "{number} was excluded");
-            assert_eq!(
-                check_number(&country, &area, did_type, number),
-                Ok(()),
-                "{number}"
-            );
-        }
+#[test]
+fn generates_valid_numbers_in_a_sample_of_areas_of_every_country() {
+    // Every 50th area, plus the first area of each country and of each type: a sample
+    // across every country and every kind of range of the world catalog.
+    let catalog = bundled_catalog();
+    let mut seen = HashSet::new();
+    let sample: Vec<&str> = catalog
+        .areas
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| seen.insert((a.country_id.clone(), a.did_types[0].clone())) || i % 50 == 0)
+        .map(|(_, a)| a.area_id.as_str())
+        .collect();
+    assert!(sample.len() > 500, "{}", sample.len());
+    let mut rng = StdRng::seed_from_u64(7);
+    for area_id in sample {
+        assert_area_fills(&catalog, area_id, (5, 20), &mut rng);
     }
 }
 

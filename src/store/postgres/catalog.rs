@@ -14,7 +14,7 @@ impl Catalog for PostgresStore {
     async fn load_catalog(&self, data: CatalogData) -> StoreResult<CatalogLoadSummary> {
         let mut client = self.client().await?;
         let tx = begin(&mut client).await?;
-        let outcome = upsert_catalog(&tx, &data).await;
+        let outcome = upsert_catalog(&tx, &data, false).await;
         finish(tx, outcome).await
     }
 
@@ -95,11 +95,15 @@ async fn with_did_types(c: &impl GenericClient, mut area: Area) -> StoreResult<A
     Ok(area)
 }
 
-async fn upsert_catalog(
+/// Inserts or updates `data` (`replacing`: the areas it leaves out are about to be
+/// removed; see `catalog_guard`).
+pub(super) async fn upsert_catalog(
     c: &impl GenericClient,
     data: &CatalogData,
+    replacing: bool,
 ) -> StoreResult<CatalogLoadSummary> {
     data.validate().map_err(StoreError::Rejected)?;
+    super::catalog_guard::check_stocked_areas(c, data, replacing).await?;
     let country = c
         .prepare_cached(
             "INSERT INTO countries (country_id, name, calling_code, is_sms, is_fax)
@@ -192,7 +196,10 @@ async fn upsert_catalog(
         )
         .await?;
     }
+    super::pricing::upsert_country_prices(c, &data.country_prices).await?;
     Ok(CatalogLoadSummary {
+        country_prices: data.country_prices.len(),
+        removed_areas: 0,
         countries: data.countries.len(),
         states: data.states.len(),
         areas: data.areas.len(),

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
 use super::PostgresStore;
-use crate::domain::catalog::{AreaListing, CountryListing, PlanPrice, StateListing};
+use crate::domain::catalog::{AreaListing, CountryListing, StateListing};
 use crate::domain::{CountryId, DidType, DomainError};
 use crate::store::{AreaScope, Listings, StoreResult};
 
@@ -134,22 +134,8 @@ async fn list_areas(
             plans: Vec::new(),
         });
     }
-    let plans = c
-        .prepare_cached(
-            "SELECT p.rate_plan_id, r.name, p.monthly100, p.setup100
-             FROM area_prices p JOIN rate_plans r ON r.rate_plan_id = p.rate_plan_id
-             WHERE p.area_id = $1 ORDER BY p.rate_plan_id",
-        )
-        .await?;
     for area in &mut areas {
-        for r in c.query(&plans, &[&area.area_id]).await? {
-            area.plans.push(PlanPrice {
-                rate_plan_id: r.try_get(0)?,
-                rate_plan_name: r.try_get(1)?,
-                monthly100: r.try_get(2)?,
-                setup100: r.try_get(3)?,
-            });
-        }
+        area.plans = super::pricing::area_plan_prices(c, &area.area_id, did_type, None).await?;
     }
     Ok(areas)
 }

@@ -16,7 +16,9 @@
 
 mod accounts;
 mod audit;
+mod bulk_import;
 mod catalog;
+mod catalog_guard;
 mod dids;
 mod history;
 mod inventory;
@@ -26,6 +28,8 @@ mod listings;
 mod migrate;
 mod order_commit;
 mod orders;
+mod pricing;
+mod stock;
 mod transfer;
 
 use std::sync::Arc;
@@ -85,6 +89,8 @@ pub(super) fn describe(e: &tokio_postgres::Error) -> String {
 pub struct PostgresStore {
     pool: Pool,
     clock: Arc<dyn Clock>,
+    /// Connections of the bulk imports under way ([`bulk_import`]).
+    imports: bulk_import::Imports,
 }
 
 impl PostgresStore {
@@ -117,6 +123,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             pool,
             clock: options.clock,
+            imports: Default::default(),
         })
     }
 

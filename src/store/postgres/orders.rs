@@ -131,19 +131,13 @@ async fn plan_order(
     }
 
     let plan = request.rate_plan_id.as_str();
-    let price = c
-        .prepare_cached(
-            "SELECT monthly100, setup100 FROM area_prices WHERE area_id = $1 AND rate_plan_id = $2",
-        )
-        .await?;
-    let price = c
-        .query_opt(&price, &[&area_id, &plan])
+    let (monthly, setup) = super::pricing::plan_price(c, area_id, request.did_type, plan)
         .await?
         .ok_or_else(|| DomainError::RatePlanNotFound {
             area_id: area_id.to_owned(),
             rate_plan_id: plan.to_owned(),
         })?;
-    let (monthly, setup) = (Money(price.try_get(0)?), Money(price.try_get(1)?));
+    let (monthly, setup) = (Money(monthly), Money(setup));
 
     let numbers = pick_available(c, request, pick).await?;
     if numbers.len() < request.quantity as usize {

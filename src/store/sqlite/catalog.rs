@@ -12,7 +12,7 @@ use crate::store::{Catalog, CatalogLoadSummary, StoreError, StoreResult};
 impl Catalog for SqliteStore {
     async fn load_catalog(&self, data: CatalogData) -> StoreResult<CatalogLoadSummary> {
         self.writer
-            .write(move |conn| upsert_catalog(conn, &data))
+            .write(move |conn| upsert_catalog(conn, &data, false))
             .await
     }
 
@@ -93,8 +93,15 @@ fn with_did_types(conn: &Connection, mut area: Area) -> StoreResult<Area> {
     Ok(area)
 }
 
-fn upsert_catalog(conn: &Connection, data: &CatalogData) -> StoreResult<CatalogLoadSummary> {
+/// Inserts or updates every record of `data`, after checking that it orphans no number
+/// (`replacing`: the areas it leaves out are about to be removed; see `catalog_guard`).
+pub(super) fn upsert_catalog(
+    conn: &Connection,
+    data: &CatalogData,
+    replacing: bool,
+) -> StoreResult<CatalogLoadSummary> {
     data.validate().map_err(StoreError::Rejected)?;
+    super::catalog_guard::check_stocked_areas(conn, data, replacing)?;
     for c in &data.countries {
         conn.prepare_cached(
             "INSERT INTO countries (country_id, name, calling_code, is_sms, is_fax)
@@ -159,11 +166,14 @@ fn upsert_catalog(conn: &Connection, data: &CatalogData) -> StoreResult<CatalogL
         )?
         .execute(params![p.area_id, p.rate_plan_id, p.monthly100, p.setup100])?;
     }
+    super::pricing::upsert_country_prices(conn, &data.country_prices)?;
     Ok(CatalogLoadSummary {
         countries: data.countries.len(),
         states: data.states.len(),
         areas: data.areas.len(),
         rate_plans: data.rate_plans.len(),
         prices: data.prices.len(),
+        country_prices: data.country_prices.len(),
+        removed_areas: 0,
     })
 }

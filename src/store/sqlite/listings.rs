@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
 use super::SqliteStore;
-use crate::domain::catalog::{AreaListing, CountryListing, PlanPrice, StateListing};
+use crate::domain::catalog::{AreaListing, CountryListing, StateListing};
 use crate::domain::{CountryId, DidType, DomainError};
 use crate::store::{AreaScope, Listings, StoreResult};
 
@@ -131,22 +131,8 @@ fn list_areas(
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut plans = conn.prepare_cached(
-        "SELECT p.rate_plan_id, r.name, p.monthly100, p.setup100
-         FROM area_prices p JOIN rate_plans r ON r.rate_plan_id = p.rate_plan_id
-         WHERE p.area_id = ?1 ORDER BY p.rate_plan_id",
-    )?;
     for area in &mut areas {
-        area.plans = plans
-            .query_map([&area.area_id], |r| {
-                Ok(PlanPrice {
-                    rate_plan_id: r.get(0)?,
-                    rate_plan_name: r.get(1)?,
-                    monthly100: r.get(2)?,
-                    setup100: r.get(3)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        area.plans = super::pricing::area_plan_prices(conn, &area.area_id, did_type, None)?;
     }
     Ok(areas)
 }

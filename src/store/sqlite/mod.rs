@@ -9,14 +9,18 @@
 
 mod accounts;
 mod audit;
+mod bulk_import;
 mod catalog;
+mod catalog_guard;
 mod dids;
 mod history;
 mod inventory;
 mod lifecycle;
 mod listings;
 mod orders;
+mod pricing;
 mod reads;
+mod stock;
 mod transfer;
 mod writer;
 

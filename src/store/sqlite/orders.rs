@@ -99,12 +99,7 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
     }
 
     let plan = request.rate_plan_id.as_str();
-    let (monthly, setup): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT monthly100, setup100 FROM area_prices WHERE area_id = ?1 AND rate_plan_id = ?2",
-        )?
-        .query_row(params![area_id, plan], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
+    let (monthly, setup) = super::pricing::plan_price(conn, area_id, request.did_type, plan)?
         .ok_or_else(|| DomainError::RatePlanNotFound {
             area_id: area_id.to_owned(),
             rate_plan_id: plan.to_owned(),

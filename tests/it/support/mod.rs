@@ -1,6 +1,7 @@
 //! The test harness: [`TestApp`] starts the real server on port 0 with a fresh database
-//! (SQLite or PostgreSQL, see [`backend`]) holding the bundled catalog and three
-//! accounts, and talks real HTTP.
+//! (SQLite or PostgreSQL, see [`backend`]) holding the demo areas of the bundled catalog
+//! (the whole world takes about a second to load in a debug build; `spawn_with_catalog`
+//! loads it) and three accounts, and talks real HTTP.
 
 #[macro_use]
 pub mod backend;
@@ -12,7 +13,8 @@ use std::sync::Arc;
 use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::admin::generate::generate_stock;
 use didhub::api::{ApiPolicy, AppState};
-use didhub::bundled::bundled_catalog;
+use didhub::bundled::{DEMO_AREAS, bundled_subset};
+use didhub::domain::catalog::CatalogData;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
 use didhub::store::{self, Store, StoreOptions};
@@ -69,6 +71,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, policy: ApiPolicy) -> TestApp {
+        TestApp::spawn_with_catalog(backend, bundled_subset(&DEMO_AREAS), policy).await
+    }
+
+    /// A TestApp on `catalog` (the whole world takes about a second to load in a debug
+    /// build, so the others load only the demo areas).
+    pub async fn spawn_with_catalog(
+        backend: Backend,
+        catalog: CatalogData,
+        policy: ApiPolicy,
+    ) -> TestApp {
         // Server logs go to the test's captured output (warnings and errors by default).
         let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -79,10 +91,7 @@ impl TestApp {
         let database = Arc::new(TestDatabase::create(backend));
         let clock = Arc::new(ManualClock::new(START));
         let store = open_store(&database.url, clock.clone()).await;
-        store
-            .load_catalog(bundled_catalog())
-            .await
-            .expect("catalog");
+        store.load_catalog(catalog).await.expect("catalog");
         let account =
             |email: &str, phrase: Option<&str>, parent: Option<AccountNumber>| AccountSpec {
                 email: email.into(),

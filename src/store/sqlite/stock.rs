@@ -1,0 +1,33 @@
+//! Stock levels per area and type, read from the `numbers_area_type_state` index.
+
+use rusqlite::{Connection, params};
+
+use crate::store::{StockFilter, StockLevel, StoreResult};
+
+pub(super) fn stock_levels(
+    conn: &Connection,
+    filter: &StockFilter,
+) -> StoreResult<Vec<StockLevel>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.area_id, a.country_id, a.name, n.did_type,
+                SUM(n.state = 'available'), SUM(n.state = 'active'), SUM(n.state = 'aging')
+         FROM numbers n JOIN areas a ON a.area_id = n.area_id
+         WHERE (?1 IS NULL OR a.country_id = ?1) AND (?2 IS NULL OR n.did_type = ?2)
+         GROUP BY n.area_id, n.did_type
+         ORDER BY n.area_id, n.did_type",
+    )?;
+    let country = filter.country_id.as_ref().map(|c| c.as_str());
+    let did_type = filter.did_type.map(|t| t.as_str());
+    let levels = stmt.query_map(params![country, did_type], |r| {
+        Ok(StockLevel {
+            area_id: r.get(0)?,
+            country_id: r.get(1)?,
+            area_name: r.get(2)?,
+            did_type: r.get(3)?,
+            available: r.get::<_, i64>(4)? as u64,
+            active: r.get::<_, i64>(5)? as u64,
+            aging: r.get::<_, i64>(6)? as u64,
+        })
+    })?;
+    Ok(levels.collect::<Result<_, _>>()?)
+}
