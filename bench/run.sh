@@ -52,7 +52,7 @@ else
 fi
 export DIDHUB_DATABASE=$URL DIDHUB_LOG=warn
 # The servers log every request (as in production): the logs tell API-level errors.
-SERVE_LOG=info
+SERVE_LOG=${SERVE_LOG:-info}
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"

@@ -87,7 +87,7 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
         Command::Serve(args) => args.overrides(),
         _ => FileConfig::default(),
     };
-    init_logging(matches!(cli.command, Command::Serve(_)));
+    let _logs = init_logging(matches!(cli.command, Command::Serve(_)));
     let file = match &cli.config {
         Some(path) => FileConfig::load(path).map_err(anyhow::Error::msg)?,
         None => FileConfig::default(),
@@ -139,13 +139,19 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 /// Logs go to stderr: `info` for the server, warnings only for admin commands, unless
 /// `DIDHUB_LOG` (an `EnvFilter` directive such as `debug`) says otherwise.
-fn init_logging(serving: bool) {
+///
+/// Lines are handed to a background thread that writes them (tracing-appender), so a
+/// request never waits on stderr; the returned guard flushes what is queued when it is
+/// dropped at exit.
+fn init_logging(serving: bool) -> tracing_appender::non_blocking::WorkerGuard {
     let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    guard
 }

@@ -37,6 +37,9 @@ use writer::Writer;
 
 refinery::embed_migrations!("src/store/sqlite/migrations");
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 128;
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Backend(e.to_string())
@@ -74,6 +77,9 @@ fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection>
     let mut conn = Connection::open(path)
         .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // An order alone runs a dozen distinct cached statements; rusqlite's default cache
+    // of 16 would evict and re-parse them on every command.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let synchronous = if durable { "FULL" } else { "NORMAL" };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \

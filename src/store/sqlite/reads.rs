@@ -16,7 +16,10 @@ impl ReadPool {
     pub fn open(path: &Path, size: u32) -> StoreResult<ReadPool> {
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|c| c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;"));
+            .with_init(|c| {
+                c.set_prepared_statement_cache_capacity(super::STATEMENT_CACHE);
+                c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+            });
         let pool = Pool::builder()
             .max_size(size.max(1))
             .build(manager)
