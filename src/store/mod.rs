@@ -6,6 +6,7 @@
 
 pub mod audit_rules;
 mod bulk;
+pub mod catalog_guard;
 pub mod postgres;
 mod pricing;
 pub mod sqlite;

@@ -1,27 +1,19 @@
-//! Catalog changes that never orphan stock (the rules of SQLite's `catalog_guard.rs`):
-//! while an area holds numbers, a catalog may rename its AREA_NAME but may not remove it,
-//! change its id, country, prefix or length, or stop selling a type it holds numbers of.
-
-use std::collections::HashMap;
+//! Catalog changes that never orphan stock, on PostgreSQL: reads what each area holds
+//! for the shared rule ([`crate::store::catalog_guard`]), and replaces a catalog.
 
 use deadpool_postgres::GenericClient;
 
 use super::catalog::upsert_catalog;
-use crate::domain::catalog::{Area, CatalogData};
-use crate::store::{CatalogLoadSummary, StoreError, StoreResult};
+use crate::domain::catalog::CatalogData;
+use crate::store::catalog_guard::{StockedArea, refuse_orphaning};
+use crate::store::{CatalogLoadSummary, StoreResult};
 
-/// Problems listed in full before the rest are only counted.
-const LISTED: usize = 10;
-
-/// Fails, naming every offending area, when `data` would orphan numbers: by changing a
-/// stocked area (always), or by leaving a stocked area or type out (`replacing`).
+/// Refuses `data` when it would orphan numbers (see [`refuse_orphaning`]).
 pub(super) async fn check_stocked_areas(
     c: &impl GenericClient,
     data: &CatalogData,
     replacing: bool,
 ) -> StoreResult<()> {
-    let incoming: HashMap<&str, &Area> =
-        data.areas.iter().map(|a| (a.area_id.as_str(), a)).collect();
     let rows = c
         .query(
             "SELECT n.area_id, n.did_type, COUNT(*), a.name, a.country_id, a.area_code,
@@ -33,51 +25,20 @@ pub(super) async fn check_stocked_areas(
             &[],
         )
         .await?;
-    let mut problems = Vec::new();
-    for row in &rows {
-        let area_id: String = row.try_get(0)?;
-        let did_type: String = row.try_get(1)?;
-        let count: i64 = row.try_get(2)?;
-        let name: String = row.try_get(3)?;
-        let stocked = format!("area {area_id} ({name}) holds {count} {did_type} numbers");
-        let Some(new) = incoming.get(area_id.as_str()) else {
-            if replacing {
-                problems.push(format!(
-                    "{stocked}: it cannot be removed, nor its AREA_ID renamed"
-                ));
-            }
-            continue;
-        };
-        let old: (String, String, i32) = (row.try_get(4)?, row.try_get(5)?, row.try_get(6)?);
-        let new_length = i32::from(new.national_number_length);
-        if (new.country_id.as_str(), new.area_code.as_str(), new_length)
-            != (old.0.as_str(), old.1.as_str(), old.2)
-        {
-            problems.push(format!(
-                "{stocked}: its country, prefix and length cannot change (from {} {} {} to {} {} {})",
-                old.0, old.1, old.2, new.country_id, new.area_code, new.national_number_length
-            ));
-        }
-        if replacing
-            && !new
-                .did_types
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&did_type))
-        {
-            problems.push(format!("{stocked}: it must keep selling {did_type}"));
-        }
+    let mut stocked = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let length: i32 = r.try_get(6)?;
+        stocked.push(StockedArea {
+            area_id: r.try_get(0)?,
+            did_type: r.try_get(1)?,
+            count: r.try_get(2)?,
+            name: r.try_get(3)?,
+            country_id: r.try_get(4)?,
+            area_code: r.try_get(5)?,
+            national_number_length: u8::try_from(length).unwrap_or(u8::MAX),
+        });
     }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let more = problems.len().saturating_sub(LISTED);
-    problems.truncate(LISTED);
-    let mut message = problems.join("; ");
-    if more > 0 {
-        message.push_str(&format!("; and {more} more"));
-    }
-    message.push_str("; nothing was changed (move or sell the numbers out first)");
-    Err(StoreError::Rejected(message))
+    refuse_orphaning(&stocked, data, replacing)
 }
 
 /// Upserts `data`, then removes the areas (and types) it leaves out, with their prices;

@@ -9,7 +9,8 @@ use deadpool_postgres::GenericClient;
 
 use super::accounts::load_account;
 use super::ledger::{LedgerKind, apply_ledger_entry};
-use super::orders::{OrderPlan, insufficient_funds};
+use super::orders::insufficient_funds;
+use crate::domain::order::OrderPlan;
 use crate::domain::order::OrderRequest;
 use crate::domain::{Money, Timestamp};
 use crate::store::{StoreError, StoreResult};

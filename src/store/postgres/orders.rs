@@ -16,8 +16,8 @@ use super::accounts::account_in_tree;
 use super::dids::stored_e164;
 use super::order_commit::commit_order;
 use super::{PostgresStore, begin, begin_snapshot, finish};
-use crate::domain::order::{OrderReceipt, OrderRequest};
-use crate::domain::{AccountNumber, Did, DidStatus, DomainError, E164, Money, Routing, Timestamp};
+use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
+use crate::domain::{DomainError, E164, Money, Timestamp};
 use crate::store::{Orders, StoreError, StoreResult};
 
 #[async_trait]
@@ -53,46 +53,6 @@ async fn place(
 enum Pick {
     Lock,
     Look,
-}
-
-/// Everything an order will do, decided before anything is written.
-pub(super) struct OrderPlan {
-    pub(super) payer: AccountNumber,
-    pub(super) routing: Routing,
-    country_name: String,
-    area_name: String,
-    area_code: String,
-    pub(super) monthly: Money,
-    pub(super) setup: Money,
-    pub(super) numbers: Vec<E164>,
-    pub(super) total: Money,
-}
-
-impl OrderPlan {
-    fn receipt(&self, request: &OrderRequest, order_id: Option<i64>) -> OrderReceipt {
-        let dids = self
-            .numbers
-            .iter()
-            .map(|e164| Did {
-                e164: e164.clone(),
-                did_type: request.did_type,
-                routing: self.routing.clone(),
-                status: DidStatus::Active,
-                country_name: self.country_name.clone(),
-                area_name: self.area_name.clone(),
-                area_code: self.area_code.clone(),
-                monthly: self.monthly,
-                rate_plan_id: request.rate_plan_id.clone(),
-                title: request.title.clone(),
-                account_number: request.holder.clone(),
-            })
-            .collect();
-        OrderReceipt {
-            order_id,
-            dids,
-            total: self.total,
-        }
-    }
 }
 
 async fn plan_order(

@@ -1,89 +1,39 @@
-//! Catalog changes that never orphan stock.
-//!
-//! An area's AREA_ID is what its numbers, their orders and customers refer to, and its
-//! country, prefix and length are what its numbers were validated against. So while an
-//! area holds numbers (in any state), a catalog may rename its AREA_NAME but may not
-//! remove it, change its id (a rename of the id is a removal), move it to another
-//! country, prefix or length, or stop selling a type it holds numbers of.
-
-use std::collections::HashMap;
+//! Catalog changes that never orphan stock, on SQLite: reads what each area holds for
+//! the shared rule ([`crate::store::catalog_guard`]), and replaces a catalog.
 
 use rusqlite::{Connection, params};
 
 use super::catalog::upsert_catalog;
-use crate::domain::catalog::{Area, CatalogData};
-use crate::store::{CatalogLoadSummary, StoreError, StoreResult};
+use crate::domain::catalog::CatalogData;
+use crate::store::catalog_guard::{StockedArea, refuse_orphaning};
+use crate::store::{CatalogLoadSummary, StoreResult};
 
-/// Problems listed in full before the rest are only counted.
-const LISTED: usize = 10;
-
-/// Fails, naming every offending area, when `data` would orphan numbers: by changing a
-/// stocked area (always), or by leaving a stocked area or type out (`replacing`).
+/// Refuses `data` when it would orphan numbers (see [`refuse_orphaning`]).
 pub(super) fn check_stocked_areas(
     conn: &Connection,
     data: &CatalogData,
     replacing: bool,
 ) -> StoreResult<()> {
-    let incoming: HashMap<&str, &Area> =
-        data.areas.iter().map(|a| (a.area_id.as_str(), a)).collect();
     let mut stmt = conn.prepare_cached(
         "SELECT n.area_id, n.did_type, COUNT(*), a.name, a.country_id, a.area_code,
                 a.national_number_length
          FROM numbers n JOIN areas a ON a.area_id = n.area_id
          GROUP BY n.area_id, n.did_type ORDER BY n.area_id, n.did_type",
     )?;
-    let mut rows = stmt.query([])?;
-    let mut problems = Vec::new();
-    while let Some(row) = rows.next()? {
-        let area_id: String = row.get(0)?;
-        let did_type: String = row.get(1)?;
-        let count: i64 = row.get(2)?;
-        let name: String = row.get(3)?;
-        let stocked = format!("area {area_id} ({name}) holds {count} {did_type} numbers");
-        let Some(new) = incoming.get(area_id.as_str()) else {
-            if replacing {
-                problems.push(format!(
-                    "{stocked}: it cannot be removed, nor its AREA_ID renamed"
-                ));
-            }
-            continue;
-        };
-        let old = (
-            row.get::<_, String>(4)?,
-            row.get::<_, String>(5)?,
-            row.get::<_, u8>(6)?,
-        );
-        if (
-            new.country_id.as_str(),
-            new.area_code.as_str(),
-            new.national_number_length,
-        ) != (old.0.as_str(), old.1.as_str(), old.2)
-        {
-            problems.push(format!(
-                "{stocked}: its country, prefix and length cannot change (from {} {} {} to {} {} {})",
-                old.0, old.1, old.2, new.country_id, new.area_code, new.national_number_length
-            ));
-        }
-        if replacing
-            && !new
-                .did_types
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&did_type))
-        {
-            problems.push(format!("{stocked}: it must keep selling {did_type}"));
-        }
-    }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let more = problems.len().saturating_sub(LISTED);
-    problems.truncate(LISTED);
-    let mut message = problems.join("; ");
-    if more > 0 {
-        message.push_str(&format!("; and {more} more"));
-    }
-    message.push_str("; nothing was changed (move or sell the numbers out first)");
-    Err(StoreError::Rejected(message))
+    let stocked = stmt
+        .query_map([], |r| {
+            Ok(StockedArea {
+                area_id: r.get(0)?,
+                did_type: r.get(1)?,
+                count: r.get(2)?,
+                name: r.get(3)?,
+                country_id: r.get(4)?,
+                area_code: r.get(5)?,
+                national_number_length: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    refuse_orphaning(&stocked, data, replacing)
 }
 
 /// Upserts `data`, then removes the areas (and types) it leaves out, with their prices.

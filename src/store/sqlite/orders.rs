@@ -10,8 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
 use super::accounts::{LedgerKind, account_in_tree, apply_ledger_entry};
-use crate::domain::order::{OrderReceipt, OrderRequest};
-use crate::domain::{AccountNumber, Did, DidStatus, DomainError, E164, Money, Routing, Timestamp};
+use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
+use crate::domain::{DomainError, E164, Money, Timestamp};
 use crate::store::{Orders, StoreError, StoreResult};
 
 #[async_trait]
@@ -31,46 +31,6 @@ impl Orders for SqliteStore {
                 Ok(plan.receipt(&request, Some(order_id)))
             })
             .await
-    }
-}
-
-/// Everything an order will do, decided before anything is written.
-struct OrderPlan {
-    payer: AccountNumber,
-    routing: Routing,
-    country_name: String,
-    area_name: String,
-    area_code: String,
-    monthly: Money,
-    setup: Money,
-    numbers: Vec<E164>,
-    total: Money,
-}
-
-impl OrderPlan {
-    fn receipt(&self, request: &OrderRequest, order_id: Option<i64>) -> OrderReceipt {
-        let dids = self
-            .numbers
-            .iter()
-            .map(|e164| Did {
-                e164: e164.clone(),
-                did_type: request.did_type,
-                routing: self.routing.clone(),
-                status: DidStatus::Active,
-                country_name: self.country_name.clone(),
-                area_name: self.area_name.clone(),
-                area_code: self.area_code.clone(),
-                monthly: self.monthly,
-                rate_plan_id: request.rate_plan_id.clone(),
-                title: request.title.clone(),
-                account_number: request.holder.clone(),
-            })
-            .collect();
-        OrderReceipt {
-            order_id,
-            dids,
-            total: self.total,
-        }
     }
 }
 
