@@ -24,6 +24,9 @@ mod stock;
 mod transfer;
 mod writer;
 
+#[cfg(test)]
+mod group_commit_tests;
+
 use std::path::Path;
 use std::sync::Arc;
 

@@ -1,0 +1,131 @@
+//! Group commit with real orders: orders queued while the writer is busy are committed
+//! in one batch, each in its own savepoint, and each gets its own answer.
+
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+
+use super::SqliteStore;
+use crate::admin::accounts::{AccountSpec, create_account};
+use crate::admin::generate::generate_stock;
+use crate::bundled::{DEMO_AREAS, bundled_subset};
+use crate::domain::order::OrderRequest;
+use crate::domain::{AreaId, Caller, DidType, DomainError, Money, RatePlanId};
+use crate::store::{Catalog, StoreError, StoreOptions};
+
+fn order(caller: &Caller, quantity: u32) -> OrderRequest {
+    OrderRequest {
+        caller: caller.clone(),
+        holder: caller.account_number.clone(),
+        area_id: AreaId::parse("AREA_ID", "1.312").unwrap(),
+        did_type: DidType::Geographic,
+        rate_plan_id: RatePlanId::default_plan(),
+        quantity,
+        title: String::new(),
+        dry_run: false,
+    }
+}
+
+fn caller_of(account: &crate::domain::account::Account) -> Caller {
+    Caller {
+        account_number: account.account_number.clone(),
+        parent: None,
+        signature_hash: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_batch_of_orders_mixing_successes_and_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(&dir.path().join("batch.db"), StoreOptions::default())
+            .await
+            .unwrap(),
+    );
+    store
+        .load_catalog(bundled_subset(&DEMO_AREAS))
+        .await
+        .unwrap();
+    let area = AreaId::parse("AREA_ID", "1.312").unwrap();
+    generate_stock(store.as_ref(), &area, DidType::Geographic, 5, None)
+        .await
+        .unwrap();
+    let account = |email: &str, credit: i64| AccountSpec {
+        email: email.into(),
+        credit: Money(credit),
+        ..AccountSpec::default()
+    };
+    let rich = create_account(store.as_ref(), account("rich@x.example", 100_000))
+        .await
+        .unwrap();
+    let poor = create_account(store.as_ref(), account("poor@x.example", 100))
+        .await
+        .unwrap();
+    let (rich, poor) = (caller_of(&rich.account), caller_of(&poor.account));
+
+    // Hold the writer inside one command while the orders queue up behind it.
+    let (release, wait) = std_mpsc::channel::<()>();
+    let (started, running) = tokio::sync::oneshot::channel::<()>();
+    let blocker = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .writer
+                .write(move |_| {
+                    let _ = started.send(());
+                    let _ = wait.recv();
+                    Ok(())
+                })
+                .await
+        })
+    };
+    running.await.unwrap();
+    // In queue order: 2 numbers (ok), a poor buyer (no funds), 2 more (ok), 2 more than
+    // the 1 left (not enough stock), 1 (ok, the last one).
+    let requests = [
+        order(&rich, 2),
+        order(&poor, 1),
+        order(&rich, 2),
+        order(&rich, 2),
+        order(&rich, 1),
+    ];
+    let mut answers = Vec::new();
+    for request in requests {
+        let store = store.clone();
+        answers.push(tokio::spawn(async move {
+            use crate::store::Orders;
+            store.place_order(request).await
+        }));
+        // Keep the queue order deterministic.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    release.send(()).unwrap();
+    blocker.await.unwrap().unwrap();
+    let mut outcomes = Vec::new();
+    for answer in answers {
+        outcomes.push(answer.await.unwrap());
+    }
+    let sold: Vec<usize> = outcomes
+        .iter()
+        .map(|o| o.as_ref().map_or(0, |r| r.dids.len()))
+        .collect();
+    assert_eq!(sold, [2, 0, 2, 0, 1]);
+    assert!(matches!(
+        outcomes[1],
+        Err(StoreError::Domain(DomainError::InsufficientFunds { .. }))
+    ));
+    assert!(matches!(
+        outcomes[3],
+        Err(StoreError::Domain(DomainError::NotEnoughStock {
+            available: 1,
+            ..
+        }))
+    ));
+    use crate::store::Audit;
+    let counts = store.counts().await.unwrap();
+    assert_eq!(
+        (counts.orders, counts.order_lines, counts.numbers_available),
+        (3, 5, 0),
+        "the failed orders left nothing behind"
+    );
+    assert_eq!(store.audit().await.unwrap(), vec![]);
+}
