@@ -9,6 +9,7 @@ mod bulk;
 pub mod catalog_guard;
 pub mod postgres;
 mod pricing;
+pub mod rules;
 pub mod sqlite;
 pub mod transfer;
 

@@ -10,6 +10,7 @@ use super::ledger::{LedgerKind, apply_ledger_entry};
 use super::{PostgresStore, begin, finish};
 use crate::domain::account::{Account, NewAccount};
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
+use crate::store::rules::check_new_account;
 use crate::store::{Accounts, StoreError, StoreResult};
 
 #[async_trait]
@@ -99,26 +100,11 @@ async fn insert_account(
     new: &NewAccount,
     now: Timestamp,
 ) -> StoreResult<Account> {
-    if let Some(parent) = &new.parent {
-        let parent_account = load_account(c, parent.as_str())
-            .await?
-            .ok_or_else(|| DomainError::AccountNotFound(parent.to_string()))?;
-        if parent_account.parent.is_some() {
-            return Err(StoreError::Rejected(format!(
-                "account {parent} is itself a sub-account; sub-accounts belong to a main account"
-            )));
-        }
-        if new.credit != Money::ZERO {
-            return Err(StoreError::Rejected(
-                "a sub-account has no balance of its own; credit its main account".into(),
-            ));
-        }
-    }
-    if new.credit.minor() < 0 {
-        return Err(StoreError::Rejected(
-            "the opening credit must not be negative".into(),
-        ));
-    }
+    let parent_account = match &new.parent {
+        Some(parent) => load_account(c, parent.as_str()).await?,
+        None => None,
+    };
+    check_new_account(new, parent_account.as_ref())?;
     let account_number = insert_with_fresh_number(c, new, now).await?;
     let insert_key = c
         .prepare_cached(

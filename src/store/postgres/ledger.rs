@@ -5,22 +5,7 @@ use deadpool_postgres::GenericClient;
 
 use crate::domain::{Money, Timestamp};
 use crate::store::StoreResult;
-
-/// Why a ledger row was written.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum LedgerKind {
-    Credit,
-    Order,
-}
-
-impl LedgerKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            LedgerKind::Credit => "credit",
-            LedgerKind::Order => "order",
-        }
-    }
-}
+pub(super) use crate::store::rules::LedgerKind;
 
 /// Changes a main account's balance by `amount` and writes the ledger row, together.
 /// Returns the new balance, or `None` (and writes nothing) when the balance would go

@@ -8,23 +8,8 @@ use super::SqliteStore;
 use super::dids::stored_account_number;
 use crate::domain::account::{Account, NewAccount};
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
+use crate::store::rules::{LedgerKind, check_new_account};
 use crate::store::{Accounts, StoreError, StoreResult};
-
-/// Why a ledger row was written.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum LedgerKind {
-    Credit,
-    Order,
-}
-
-impl LedgerKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            LedgerKind::Credit => "credit",
-            LedgerKind::Order => "order",
-        }
-    }
-}
 
 /// Changes a main account's balance by `amount` and writes the ledger row, together.
 /// Returns the new balance, or `None` (and writes nothing) when the balance would go
@@ -145,25 +130,11 @@ impl Accounts for SqliteStore {
 }
 
 fn insert_account(conn: &Connection, new: &NewAccount, now: Timestamp) -> StoreResult<Account> {
-    if let Some(parent) = &new.parent {
-        let parent_account = load_account(conn, parent.as_str())?
-            .ok_or_else(|| DomainError::AccountNotFound(parent.to_string()))?;
-        if parent_account.parent.is_some() {
-            return Err(StoreError::Rejected(format!(
-                "account {parent} is itself a sub-account; sub-accounts belong to a main account"
-            )));
-        }
-        if new.credit != Money::ZERO {
-            return Err(StoreError::Rejected(
-                "a sub-account has no balance of its own; credit its main account".into(),
-            ));
-        }
-    }
-    if new.credit.minor() < 0 {
-        return Err(StoreError::Rejected(
-            "the opening credit must not be negative".into(),
-        ));
-    }
+    let parent_account = match &new.parent {
+        Some(parent) => load_account(conn, parent.as_str())?,
+        None => None,
+    };
+    check_new_account(new, parent_account.as_ref())?;
     let account_number = fresh_account_number(conn)?;
     let r = &new.default_routing;
     conn.execute(

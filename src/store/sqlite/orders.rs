@@ -9,9 +9,10 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::accounts::{LedgerKind, account_in_tree, apply_ledger_entry};
+use super::accounts::{account_in_tree, apply_ledger_entry};
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
+use crate::store::rules::LedgerKind;
 use crate::store::{Orders, StoreError, StoreResult};
 
 #[async_trait]
