@@ -1,8 +1,10 @@
 //! Rules both backends apply the same way inside their transactions: who may open an
-//! account under whom, and the kinds of ledger rows.
+//! account under whom, the kinds of ledger rows, what an order costs, and which columns
+//! a DID filter or routing patch touches.
 
 use super::{StoreError, StoreResult};
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::did_requests::{DidFilter, RoutingPatch};
 use crate::domain::{DomainError, Money};
 
 /// Why a ledger row was written (the `ledger.kind` column).
@@ -45,4 +47,68 @@ pub fn check_new_account(new: &NewAccount, parent_account: Option<&Account>) -> 
         ));
     }
     Ok(())
+}
+
+/// The `numbers` columns a DID filter matches exactly, with their values (only the
+/// filters that are set), in a fixed order.
+pub fn filter_columns(filter: &DidFilter) -> Vec<(&'static str, String)> {
+    [
+        ("did_type", filter.did_type.map(|t| t.as_str().to_owned())),
+        ("e164", filter.e164.as_ref().map(|e| e.to_string())),
+        ("sms_email", filter.sms_email.clone()),
+        ("sms_url", filter.sms_url.clone()),
+        ("call_forward_type", filter.call_forward_type.clone()),
+        ("call_forward_to", filter.call_forward_to.clone()),
+        ("title", filter.title.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(column, value)| value.map(|v| (column, v)))
+    .collect()
+}
+
+/// The `numbers` columns a routing patch sets, with their values; at least one, or
+/// MISSING_PARAMETER.
+pub fn patch_columns(patch: &RoutingPatch) -> StoreResult<Vec<(&'static str, String)>> {
+    let columns: Vec<(&'static str, String)> = [
+        ("sms_url", &patch.sms_url),
+        ("sms_email", &patch.sms_email),
+        ("sms_phone", &patch.sms_phone),
+        ("call_forward_type", &patch.call_forward_type),
+        ("call_forward_to", &patch.call_forward_to),
+        ("title", &patch.title),
+    ]
+    .into_iter()
+    .filter_map(|(column, value)| value.clone().map(|v| (column, v)))
+    .collect();
+    if columns.is_empty() {
+        return Err(DomainError::missing("a setting to change").into());
+    }
+    Ok(columns)
+}
+
+/// What `quantity` numbers cost at `monthly` + `setup` each, if `balance` covers it;
+/// INSUFFICIENT_FUNDS otherwise.
+pub fn order_total(
+    monthly: Money,
+    setup: Money,
+    quantity: u32,
+    balance: Money,
+) -> StoreResult<Money> {
+    let total = monthly
+        .checked_add(setup)
+        .and_then(|each| each.checked_mul(i64::from(quantity)))
+        .ok_or_else(|| StoreError::Backend("order total overflows".into()))?;
+    if balance < total {
+        return Err(insufficient_funds(total, balance));
+    }
+    Ok(total)
+}
+
+/// INSUFFICIENT_FUNDS for an order of `cost` against `balance`.
+pub fn insufficient_funds(cost: Money, balance: Money) -> StoreError {
+    DomainError::InsufficientFunds {
+        cost: cost.to_string(),
+        balance: balance.to_string(),
+    }
+    .into()
 }

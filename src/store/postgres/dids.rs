@@ -16,6 +16,7 @@ use crate::domain::did_requests::{
 use crate::domain::{
     AccountNumber, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId, Routing,
 };
+use crate::store::rules::filter_columns;
 use crate::store::{Dids, StoreError, StoreResult};
 
 /// Columns of [`did_from_row`], from `numbers n JOIN areas a JOIN countries c`.
@@ -86,19 +87,10 @@ pub(super) async fn load_dids(c: &impl GenericClient, numbers: &[String]) -> Sto
 pub(super) fn filter_clause(holder: &AccountNumber, filter: &DidFilter) -> (String, Vec<String>) {
     let mut sql = String::from("n.account_number = $1");
     let mut values = vec![holder.to_string()];
-    let mut exact = |column: &str, value: Option<String>| {
-        if let Some(value) = value {
-            values.push(value);
-            sql.push_str(&format!(" AND n.{column} = ${}", values.len()));
-        }
-    };
-    exact("did_type", filter.did_type.map(|t| t.as_str().to_owned()));
-    exact("e164", filter.e164.as_ref().map(|e| e.to_string()));
-    exact("sms_email", filter.sms_email.clone());
-    exact("sms_url", filter.sms_url.clone());
-    exact("call_forward_type", filter.call_forward_type.clone());
-    exact("call_forward_to", filter.call_forward_to.clone());
-    exact("title", filter.title.clone());
+    for (column, value) in filter_columns(filter) {
+        values.push(value);
+        sql.push_str(&format!(" AND n.{column} = ${}", values.len()));
+    }
     (sql, values)
 }
 

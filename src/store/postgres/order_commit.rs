@@ -9,10 +9,10 @@ use deadpool_postgres::GenericClient;
 
 use super::accounts::load_account;
 use super::ledger::{LedgerKind, apply_ledger_entry};
-use super::orders::insufficient_funds;
 use crate::domain::order::OrderPlan;
 use crate::domain::order::OrderRequest;
 use crate::domain::{Money, Timestamp};
+use crate::store::rules::insufficient_funds;
 use crate::store::{StoreError, StoreResult};
 
 /// Writes the order planned in `plan`; returns its id.

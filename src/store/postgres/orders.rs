@@ -18,7 +18,8 @@ use super::order_commit::commit_order;
 use super::{PostgresStore, begin, begin_snapshot, finish};
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
-use crate::store::{Orders, StoreError, StoreResult};
+use crate::store::rules::order_total;
+use crate::store::{Orders, StoreResult};
 
 #[async_trait]
 impl Orders for PostgresStore {
@@ -109,13 +110,7 @@ async fn plan_order(
         .into());
     }
 
-    let total = monthly
-        .checked_add(setup)
-        .and_then(|each| each.checked_mul(i64::from(request.quantity)))
-        .ok_or_else(|| StoreError::Backend("order total overflows".into()))?;
-    if holder.balance < total {
-        return Err(insufficient_funds(total, holder.balance));
-    }
+    let total = order_total(monthly, setup, request.quantity, holder.balance)?;
 
     Ok(OrderPlan {
         payer: holder.payer().clone(),
@@ -128,14 +123,6 @@ async fn plan_order(
         numbers,
         total,
     })
-}
-
-pub(super) fn insufficient_funds(cost: Money, balance: Money) -> StoreError {
-    DomainError::InsufficientFunds {
-        cost: cost.to_string(),
-        balance: balance.to_string(),
-    }
-    .into()
 }
 
 /// The first QUANTITY available numbers in ascending E164 order (for a real order, the

@@ -10,6 +10,7 @@ use super::dids::{filter_clause, load_dids};
 use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateRequest};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
 use crate::store::StoreResult;
+use crate::store::rules::patch_columns;
 
 fn record_event(
     conn: &Connection,
@@ -37,21 +38,9 @@ pub(super) fn update_dids(
     let (clause, mut values) = filter_clause(&request.holder, &request.filter);
     let patch = &request.patch;
     let mut set = Vec::new();
-    for (column, value) in [
-        ("sms_url", &patch.sms_url),
-        ("sms_email", &patch.sms_email),
-        ("sms_phone", &patch.sms_phone),
-        ("call_forward_type", &patch.call_forward_type),
-        ("call_forward_to", &patch.call_forward_to),
-        ("title", &patch.title),
-    ] {
-        if let Some(value) = value {
-            values.push(Value::Text(value.clone()));
-            set.push(format!("{column} = ?{}", values.len()));
-        }
-    }
-    if set.is_empty() {
-        return Err(DomainError::missing("a setting to change").into());
+    for (column, value) in patch_columns(patch)? {
+        values.push(Value::Text(value));
+        set.push(format!("{column} = ?{}", values.len()));
     }
     let mut stmt = conn.prepare(&format!(
         "UPDATE numbers AS n SET {} WHERE {clause} AND n.state = 'active' RETURNING e164",

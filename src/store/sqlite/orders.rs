@@ -12,7 +12,7 @@ use super::SqliteStore;
 use super::accounts::{account_in_tree, apply_ledger_entry};
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
-use crate::store::rules::LedgerKind;
+use crate::store::rules::{LedgerKind, order_total};
 use crate::store::{Orders, StoreError, StoreResult};
 
 #[async_trait]
@@ -77,17 +77,7 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
     }
 
     let (monthly, setup) = (Money(monthly), Money(setup));
-    let total = monthly
-        .checked_add(setup)
-        .and_then(|each| each.checked_mul(i64::from(request.quantity)))
-        .ok_or_else(|| StoreError::Backend("order total overflows".into()))?;
-    if holder.balance < total {
-        return Err(DomainError::InsufficientFunds {
-            cost: total.to_string(),
-            balance: holder.balance.to_string(),
-        }
-        .into());
-    }
+    let total = order_total(monthly, setup, request.quantity, holder.balance)?;
 
     Ok(OrderPlan {
         payer: holder.payer().clone(),
