@@ -75,4 +75,14 @@ pub const RULES: &[(&str, &str)] = &[
         "SELECT e164 || ' is aging without a release time'
          FROM numbers WHERE state = 'aging' AND release_at IS NULL",
     ),
+    (
+        "stock_counts_match_numbers",
+        "SELECT area_id || ' ' || did_type || ' ' || state || ': stock_counts says '
+                || SUM(counted) || ' but numbers hold ' || SUM(held)
+         FROM (SELECT area_id, did_type, state, n AS counted, 0 AS held FROM stock_counts
+               UNION ALL
+               SELECT area_id, did_type, state, 0, 1 FROM numbers) c
+         GROUP BY area_id, did_type, state
+         HAVING SUM(counted) <> SUM(held)",
+    ),
 ];

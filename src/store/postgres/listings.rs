@@ -1,5 +1,6 @@
 //! The catalog as customers browse it (ANVEO.COUNTRIES.LIST, STATES.LIST, AREAS.LIST):
-//! only places with numbers in stock, with live stock counts and per-area prices.
+//! only places with numbers in stock, with stock counts (kept by triggers in `stock_counts`)
+//! and per-area prices.
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
@@ -116,8 +117,9 @@ async fn list_areas(
         .prepare_cached(&format!(
             "SELECT area_id, name, area_code, stock FROM (
                SELECT a.area_id, a.name, a.area_code,
-                 (SELECT COUNT(*) FROM numbers n WHERE n.area_id = a.area_id
-                    AND n.did_type = $1 AND n.state = 'available') AS stock
+                 (SELECT COALESCE(SUM(s.n), 0)::BIGINT FROM stock_counts s
+                    WHERE s.area_id = a.area_id AND s.did_type = $1
+                      AND s.state = 'available') AS stock
                FROM areas a JOIN area_did_types t ON t.area_id = a.area_id AND t.did_type = $1
                WHERE a.{column} = $2) listed
              WHERE stock > 0
