@@ -19,6 +19,8 @@ PROCESSES=1
 STOCK=${STOCK:-1000000}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
+# Which scenarios to run after /health (which always runs: the others are compared to it).
+SCENARIOS=${SCENARIOS:-order_q1 order_q10 did_list_limit50 areas_list}
 while [ $# -gt 0 ]; do
     case "$1" in
         --database) DATABASE=$2; shift 2 ;;
@@ -30,8 +32,13 @@ while [ $# -gt 0 ]; do
 done
 
 command -v oha >/dev/null 2>&1 || cargo install oha --locked
-cargo build --release --quiet
-DIDHUB=$PWD/target/release/didhub
+# DIDHUB_BIN runs another build (e.g. target/profiling/didhub for perf) instead of release.
+if [ -n "${DIDHUB_BIN:-}" ]; then
+    DIDHUB=$(realpath "$DIDHUB_BIN")
+else
+    cargo build --release --quiet
+    DIDHUB=$PWD/target/release/didhub
+fi
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -86,13 +93,14 @@ order_xml() {
 order_xml "$KEY" 1.212 1 >"$WORK/order1.xml"
 order_xml "$KEY" 1.212 10 >"$WORK/order10.xml"
 for _ in $(seq 10); do
-    curl -sf -X POST "$BASE/api/v3.asp" --data-binary "$(order_xml "$LIST_KEY" 1.312 100)" | grep -q SUCCESS
+    curl -sf -X POST "$BASE/api/v3.asp" --data-binary "$(order_xml "$LIST_KEY" 1.312 100)" | grep SUCCESS >/dev/null
 done
 
 HEALTH_RPS=""
 # measure NAME PATH [oha options...]: spreads CONNECTIONS over the processes.
 measure() {
     local name=$1 path=$2; shift 2
+    if [ "$name" != health ] && [[ " $SCENARIOS " != *" $name "* ]]; then return; fi
     local per=$(( CONNECTIONS / PROCESSES )) outs=() loaders=()
     for i in $(seq 0 $(( PROCESSES - 1 ))); do
         oha --no-tui --output-format json -z "$DURATION" -c "$per" "$@" \

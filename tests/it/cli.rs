@@ -231,7 +231,14 @@ fn check_finds_a_stock_count_out_of_step(backend: Backend) {
     let db = TestDatabase::create(backend);
     assert!(didhub_json(&db, &["catalog", "load"]).0);
     let generate = [
-        "inventory", "generate", "--area", "1.212", "--type", "GEOGRAPHIC", "--count", "1",
+        "inventory",
+        "generate",
+        "--area",
+        "1.212",
+        "--type",
+        "GEOGRAPHIC",
+        "--count",
+        "1",
     ];
     let (ok, generated) = didhub_json(&db, &generate);
     assert!(ok && generated["added"] == 1, "{generated}");

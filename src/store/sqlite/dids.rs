@@ -135,16 +135,19 @@ fn list_dids(conn: &Connection, request: &DidListRequest) -> StoreResult<DidPage
     account_in_tree(conn, &request.caller, &request.holder)?;
     let (clause, mut values) = filter_clause(&request.holder, &request.filter);
     let held = format!("{clause} AND n.state <> 'available'");
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM numbers n WHERE {held}"),
-        params_from_iter(values.iter()),
-        |r| r.get(0),
-    )?;
+    // The SQL depends only on which filters are set, so each shape is parsed once and
+    // then served from the statement cache.
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM numbers n WHERE {held}"))?
+        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
     values.push(Value::Integer(request.limit.map_or(-1, i64::from)));
     values.push(Value::Integer(request.offset.min(i64::MAX as u64) as i64));
     let (limit, offset) = (values.len() - 1, values.len());
-    let mut stmt = conn.prepare(&format!(
-        "{DID_SELECT} WHERE {held} ORDER BY n.e164 LIMIT ?{limit} OFFSET ?{offset}"
+    // CAST: a bare bound LIMIT or OFFSET makes SQLite re-prepare the statement on every
+    // new binding (see `orders::pick_available`).
+    let mut stmt = conn.prepare_cached(&format!(
+        "{DID_SELECT} WHERE {held} ORDER BY n.e164
+         LIMIT CAST(?{limit} AS INTEGER) OFFSET CAST(?{offset} AS INTEGER)"
     ))?;
     let dids = stmt
         .query_map(params_from_iter(values.iter()), did_from_row)?

@@ -26,6 +26,8 @@ mod writer;
 
 #[cfg(test)]
 mod group_commit_tests;
+#[cfg(test)]
+mod statement_tests;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -95,11 +95,14 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
 /// The first QUANTITY available numbers in ascending E164 order. Fewer come back when
 /// the area has fewer, which is then exactly how many are available.
 fn pick_available(conn: &Connection, request: &OrderRequest) -> StoreResult<Vec<E164>> {
+    // `LIMIT CAST(?4 AS INTEGER)`, not `LIMIT ?4`: SQLite's planner reads a bare bound
+    // LIMIT and then re-prepares the statement whenever it is bound again, which cost
+    // the writer a parse and plan per order (see `statement_tests`).
     let mut stmt = conn.prepare_cached(
         "SELECT e164 FROM numbers
          WHERE area_id = ?1 AND did_type = ?2 AND state = 'available'
            AND (stock_rate_plan_id IS NULL OR stock_rate_plan_id = ?3)
-         ORDER BY e164 LIMIT ?4",
+         ORDER BY e164 LIMIT CAST(?4 AS INTEGER)",
     )?;
     let rows = stmt.query_map(
         params![
