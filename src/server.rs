@@ -1,6 +1,7 @@
 //! Running the HTTP server: serve until a shutdown signal, drain in-flight requests,
 //! then close the store so the writer commits everything it acknowledged; meanwhile a
-//! background sweep returns canceled numbers to stock when their aging is over.
+//! background sweep returns canceled numbers to stock when their aging is over, and
+//! another keeps the cache of authenticated keys fresh.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::api::auth_cache::{REFRESH_INTERVAL, keep_fresh};
 use crate::api::{AppState, router};
 use crate::store::Store;
 
@@ -21,11 +23,18 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let sweep = tokio::spawn(sweep_aged_numbers(store.clone(), aging_sweep));
+    let refresh = tokio::spawn(keep_fresh(
+        state.auth.clone(),
+        store.clone(),
+        REFRESH_INTERVAL,
+    ));
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
-    sweep.abort();
-    let _ = sweep.await;
+    for task in [sweep, refresh] {
+        task.abort();
+        let _ = task.await;
+    }
     store.close().await;
     served
 }

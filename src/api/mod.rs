@@ -2,6 +2,7 @@
 //! into one axum router with request timeouts.
 
 pub mod anveo;
+pub mod auth_cache;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,8 @@ use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::store::Store;
+
+use auth_cache::AuthCache;
 
 /// Default days a canceled number ages before it returns to stock.
 pub const DEFAULT_AGING_DAYS: u32 = 90;
@@ -48,6 +51,18 @@ impl Default for ApiPolicy {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub policy: ApiPolicy,
+    /// Callers of recently seen API keys; `server::serve` keeps it fresh.
+    pub auth: Arc<AuthCache>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, policy: ApiPolicy) -> AppState {
+        AppState {
+            store,
+            policy,
+            auth: Arc::new(AuthCache::new()),
+        }
+    }
 }
 
 /// The whole HTTP application.

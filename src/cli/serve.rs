@@ -69,10 +69,7 @@ pub async fn run(
     }
     // The startup report is printed now; the command's own report stays empty.
     Report::ok(startup, text).print(json);
-    let state = AppState {
-        store,
-        policy: config.api_policy(),
-    };
+    let state = AppState::new(store, config.api_policy());
     serve(listener, state, config.aging_sweep, shutdown).await?;
     Ok(Report::ok(json!({ "stopped": true }), String::new()).silent())
 }

@@ -130,6 +130,9 @@ pub trait Accounts: Send + Sync {
     async fn account(&self, account_number: &AccountNumber) -> StoreResult<Option<Account>>;
     /// The caller behind an API key's hash, if the key exists and is not revoked.
     async fn caller_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<Caller>>;
+    /// A counter that moves whenever any API key, or an account's number, parent or
+    /// signature, changes (kept by triggers): cached callers are stale once it moves.
+    async fn credentials_version(&self) -> StoreResult<i64>;
     /// Adds `amount` (negative to debit) to a main account with a ledger row; returns the
     /// new balance. A balance never goes below zero.
     async fn credit(

@@ -5,6 +5,7 @@
 #[macro_use]
 mod support;
 
+mod auth_cache;
 mod catalog;
 mod catalog_lists;
 mod cli;

@@ -55,7 +55,7 @@ async fn answer(
         Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
         Ok(request) => {
             let action = printable(&request.action);
-            match auth::authenticate(app.store.as_ref(), &request).await {
+            match auth::authenticate(app.store.as_ref(), &app.auth, &request).await {
                 Err(e) => (action, String::new(), Err(e)),
                 Ok(caller) => {
                     let account = caller.account_number.to_string();

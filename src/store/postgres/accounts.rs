@@ -48,6 +48,14 @@ impl Accounts for PostgresStore {
         }))
     }
 
+    async fn credentials_version(&self) -> StoreResult<i64> {
+        let client = self.client().await?;
+        let query = client
+            .prepare_cached("SELECT version FROM credentials_version WHERE id = 1")
+            .await?;
+        Ok(client.query_one(&query, &[]).await?.try_get(0)?)
+    }
+
     async fn credit(
         &self,
         account_number: &AccountNumber,

@@ -95,6 +95,16 @@ impl Accounts for SqliteStore {
             .await
     }
 
+    async fn credentials_version(&self) -> StoreResult<i64> {
+        self.reads
+            .read(|conn| {
+                Ok(conn
+                    .prepare_cached("SELECT version FROM credentials_version WHERE id = 1")?
+                    .query_row([], |r| r.get(0))?)
+            })
+            .await
+    }
+
     async fn credit(
         &self,
         account_number: &AccountNumber,

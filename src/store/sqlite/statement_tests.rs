@@ -92,8 +92,8 @@ async fn orders_and_listings_reuse_their_prepared_statements() {
         };
         assert!(!store.list_dids(request).await.unwrap().dids.is_empty());
     }
-    let writer = store.writer.write(|conn| reprepares(conn)).await.unwrap();
-    let reader = store.reads.read(|conn| reprepares(conn)).await.unwrap();
+    let writer = store.writer.write(reprepares).await.unwrap();
+    let reader = store.reads.read(reprepares).await.unwrap();
     assert_eq!(
         (writer, reader),
         (0, 0),

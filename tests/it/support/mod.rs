@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::admin::generate::generate_stock;
+use didhub::api::auth_cache::AuthCache;
 use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::{DEMO_AREAS, bundled_subset};
 use didhub::domain::catalog::CatalogData;
@@ -49,6 +50,8 @@ pub struct TestApp {
     pub other: CreatedAccount,
     /// The test's own database; dropped when the last app serving it is.
     pub database: Arc<TestDatabase>,
+    /// The server's cache of authenticated keys.
+    pub auth: Arc<AuthCache>,
     policy: ApiPolicy,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -134,10 +137,8 @@ impl TestApp {
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = oneshot::channel::<()>();
-        let state = AppState {
-            store: store.clone(),
-            policy: policy.clone(),
-        };
+        let state = AppState::new(store.clone(), policy.clone());
+        let auth = state.auth.clone();
         let server = tokio::spawn(didhub::server::serve(listener, state, SWEEP, async {
             let _ = stop.await;
         }));
@@ -150,6 +151,7 @@ impl TestApp {
             other,
             database,
             policy,
+            auth,
             client: reqwest::Client::new(),
             shutdown: Some(shutdown),
             server: Some(server),

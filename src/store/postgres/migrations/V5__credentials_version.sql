@@ -1,0 +1,29 @@
+-- Version 5: a counter that moves whenever an API key or what a request's
+-- authentication reads of an account changes. Servers cache authenticated keys and
+-- drop the cache when they see the counter move (`api::auth_cache`), so a key revoked
+-- or an account changed by the CLI, another process or plain SQL stops being honoured
+-- within the cache's refresh interval.
+CREATE TABLE credentials_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO credentials_version (id, version) VALUES (1, 0);
+
+CREATE FUNCTION credentials_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE credentials_version SET version = version + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER api_keys_changed AFTER INSERT OR UPDATE OR DELETE ON api_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION credentials_changed();
+CREATE TRIGGER accounts_credentials_changed
+    AFTER UPDATE OF account_number, parent_account_number, signature_hash ON accounts
+    FOR EACH ROW
+    WHEN (OLD.account_number IS DISTINCT FROM NEW.account_number
+       OR OLD.parent_account_number IS DISTINCT FROM NEW.parent_account_number
+       OR OLD.signature_hash IS DISTINCT FROM NEW.signature_hash)
+    EXECUTE FUNCTION credentials_changed();
+CREATE TRIGGER accounts_credentials_deleted AFTER DELETE ON accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION credentials_changed();
