@@ -133,7 +133,7 @@ fn list_areas(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     for area in &mut areas {
-        area.plans = super::pricing::area_plan_prices(conn, &area.area_id, did_type, None)?;
+        area.plans = super::pricing::area_plan_prices(conn, &area.area_id, did_type)?;
     }
     Ok(areas)
 }

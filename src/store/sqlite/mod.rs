@@ -85,10 +85,14 @@ fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection>
     // An order alone runs a dozen distinct cached statements; rusqlite's default cache
     // of 16 would evict and re-parse them on every command.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // The page cache stays small (8 MiB): at every commit SQLite walks the cache's hash
+    // table, and with 64 MiB of pages that walk was the writer's costliest function
+    // (docs/BENCHMARKS.md). What orders touch (the low end of the stock index, the tails
+    // of the order and ledger tables) fits many times over.
     let synchronous = if durable { "FULL" } else { "NORMAL" };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
-         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;"
     ))?;
     migrations::runner()
         .run(&mut conn)

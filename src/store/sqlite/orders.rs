@@ -25,8 +25,10 @@ impl Orders for SqliteStore {
                 .await;
         }
         let now = self.clock.now();
+        // Replayable: planning only reads and finds every customer error before the
+        // first write, so orders need no savepoint of their own (see `writer`).
         self.writer
-            .write(move |conn| {
+            .write_replayable(move |conn| {
                 let plan = plan_order(conn, &request)?;
                 let order_id = commit_order(conn, &request, &plan, now)?;
                 Ok(plan.receipt(&request, Some(order_id)))
@@ -35,22 +37,40 @@ impl Orders for SqliteStore {
     }
 }
 
+/// Everything an order needs to know about its area, type and plan, in one lookup: the
+/// area's and country's names, whether the area sells the type, and the plan's price
+/// there (the area's own, else the country's default for the type, as in
+/// `pricing::AREA_PLANS`). No row: unknown area.
+const ORDER_TERMS: &str = "
+    SELECT a.name, a.area_code, c.name,
+           EXISTS (SELECT 1 FROM area_did_types t WHERE t.area_id = a.area_id AND t.did_type = ?2),
+           COALESCE(ap.monthly100, cp.monthly100), COALESCE(ap.setup100, cp.setup100)
+    FROM areas a
+    JOIN countries c ON c.country_id = a.country_id
+    LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = ?3
+    LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = ?2
+                               AND cp.rate_plan_id = ?3
+    WHERE a.area_id = ?1";
+
 fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPlan> {
     let holder = account_in_tree(conn, &request.caller, &request.holder)?;
 
     let area_id = request.area_id.as_str();
-    let (area_name, area_code, country_name): (String, String, String) = conn
-        .prepare_cached(
-            "SELECT a.name, a.area_code, c.name FROM areas a
-             JOIN countries c ON c.country_id = a.country_id WHERE a.area_id = ?1",
-        )?
-        .query_row([area_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let plan = request.rate_plan_id.as_str();
+    let (area_name, area_code, country_name, offered, price) = conn
+        .prepare_cached(ORDER_TERMS)?
+        .query_row(params![area_id, request.did_type.as_str(), plan], |r| {
+            let price: (Option<i64>, Option<i64>) = (r.get(4)?, r.get(5)?);
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+                price,
+            ))
+        })
         .optional()?
         .ok_or_else(|| DomainError::AreaNotFound(area_id.to_owned()))?;
-
-    let offered = conn
-        .prepare_cached("SELECT 1 FROM area_did_types WHERE area_id = ?1 AND did_type = ?2")?
-        .exists(params![area_id, request.did_type.as_str()])?;
     if !offered {
         return Err(DomainError::DidTypeNotOffered {
             area_id: area_id.to_owned(),
@@ -58,13 +78,13 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
         }
         .into());
     }
-
-    let plan = request.rate_plan_id.as_str();
-    let (monthly, setup) = super::pricing::plan_price(conn, area_id, request.did_type, plan)?
-        .ok_or_else(|| DomainError::RatePlanNotFound {
+    let (Some(monthly), Some(setup)) = price else {
+        return Err(DomainError::RatePlanNotFound {
             area_id: area_id.to_owned(),
             rate_plan_id: plan.to_owned(),
-        })?;
+        }
+        .into());
+    };
 
     let numbers = pick_available(conn, request)?;
     if numbers.len() < request.quantity as usize {

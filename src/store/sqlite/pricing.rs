@@ -1,5 +1,6 @@
 //! Pricing storage: country defaults (`country_prices`), area prices (`area_prices`)
-//! and the price a plan charges in an area, which the order path uses too.
+//! and the plans priced in an area (the order path resolves one plan's price with the
+//! same rule in `orders::ORDER_TERMS`).
 
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, params};
@@ -20,7 +21,7 @@ const AREA_PLANS: &str = "
     LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = p.rate_plan_id
     LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = ?2
                                AND cp.rate_plan_id = p.rate_plan_id
-    WHERE a.area_id = ?1 AND (?3 IS NULL OR p.rate_plan_id = ?3)
+    WHERE a.area_id = ?1
       AND (ap.area_id IS NOT NULL OR cp.country_id IS NOT NULL)
     ORDER BY p.rate_plan_id";
 
@@ -45,7 +46,7 @@ impl Pricing for SqliteStore {
     async fn area_plans(&self, area_id: &AreaId, did_type: DidType) -> StoreResult<Vec<PlanPrice>> {
         let area_id = area_id.as_str().to_owned();
         self.reads
-            .read(move |conn| area_plan_prices(conn, &area_id, did_type, None))
+            .read(move |conn| area_plan_prices(conn, &area_id, did_type))
             .await
     }
 
@@ -67,15 +68,14 @@ impl Pricing for SqliteStore {
     }
 }
 
-/// The plans priced in an area for a type (one plan, when `rate_plan_id` is given).
+/// The plans priced in an area for a type.
 pub(super) fn area_plan_prices(
     conn: &Connection,
     area_id: &str,
     did_type: DidType,
-    rate_plan_id: Option<&str>,
 ) -> StoreResult<Vec<PlanPrice>> {
     let mut stmt = conn.prepare_cached(AREA_PLANS)?;
-    let plans = stmt.query_map(params![area_id, did_type.as_str(), rate_plan_id], |r| {
+    let plans = stmt.query_map(params![area_id, did_type.as_str()], |r| {
         Ok(PlanPrice {
             rate_plan_id: r.get(0)?,
             rate_plan_name: r.get(1)?,
@@ -84,17 +84,6 @@ pub(super) fn area_plan_prices(
         })
     })?;
     Ok(plans.collect::<Result<_, _>>()?)
-}
-
-/// What one plan charges in an area for a type, as (monthly100, setup100).
-pub(super) fn plan_price(
-    conn: &Connection,
-    area_id: &str,
-    did_type: DidType,
-    rate_plan_id: &str,
-) -> StoreResult<Option<(i64, i64)>> {
-    let plans = area_plan_prices(conn, area_id, did_type, Some(rate_plan_id))?;
-    Ok(plans.first().map(|p| (p.monthly100, p.setup100)))
 }
 
 pub(super) fn upsert_country_prices(conn: &Connection, prices: &[CountryPrice]) -> StoreResult<()> {
