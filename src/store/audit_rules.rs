@@ -77,12 +77,20 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "stock_counts_match_numbers",
-        "SELECT area_id || ' ' || did_type || ' ' || state || ': stock_counts says '
-                || SUM(counted) || ' but numbers hold ' || SUM(held)
-         FROM (SELECT area_id, did_type, state, n AS counted, 0 AS held FROM stock_counts
-               UNION ALL
-               SELECT area_id, did_type, state, 0, 1 FROM numbers) c
-         GROUP BY area_id, did_type, state
-         HAVING SUM(counted) <> SUM(held)",
+        "SELECT c.area_id || ' ' || c.did_type || ' ' || c.state || ': stock_counts says '
+                || c.counted || ' but numbers hold ' || COALESCE(l.held, 0)
+         FROM (SELECT area_id, did_type, state, SUM(n) AS counted FROM stock_counts
+               GROUP BY area_id, did_type, state) c
+         LEFT JOIN (SELECT area_id, did_type, state, COUNT(*) AS held FROM numbers
+                    GROUP BY area_id, did_type, state) l
+           ON l.area_id = c.area_id AND l.did_type = c.did_type AND l.state = c.state
+         WHERE c.counted <> COALESCE(l.held, 0)
+         UNION ALL
+         SELECT l.area_id || ' ' || l.did_type || ' ' || l.state
+                || ': stock_counts says 0 but numbers hold ' || l.held
+         FROM (SELECT area_id, did_type, state, COUNT(*) AS held FROM numbers
+               GROUP BY area_id, did_type, state) l
+         WHERE NOT EXISTS (SELECT 1 FROM stock_counts s WHERE s.area_id = l.area_id
+                             AND s.did_type = l.did_type AND s.state = l.state)",
     ),
 ];

@@ -1,7 +1,7 @@
 //! Staged imports: rows go, batch by batch, into a TEMP table of the writer's
 //! connection (private to this process, gone if it dies, spilled to disk by SQLite so
-//! memory stays bounded); the commit moves every fresh row into `numbers` with one
-//! statement in one transaction.
+//! memory stays bounded); the commit moves every fresh row into `numbers` in one
+//! transaction, in chunks of [`COMMIT_CHUNK`] rows.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -125,26 +125,42 @@ fn stage(
     Ok(outcomes)
 }
 
+/// Fresh rows move into `numbers` this many at a time. `numbers` has triggers (the stock
+/// counts), so SQLite materializes an `INSERT ... SELECT`'s whole result before inserting
+/// it; chunks keep that copy, and memory, small whatever the file's size.
+const COMMIT_CHUNK: i64 = 10_000;
+
 fn commit(conn: &Connection, import: ImportId) -> StoreResult<u64> {
-    // The staging table is ordered by e164, so the numbers' index is filled in order.
-    let added = conn
-        .execute(
-            "INSERT INTO main.numbers (e164, area_id, did_type, stock_rate_plan_id)
-             SELECT e164, area_id, did_type, rate_plan_id FROM temp.staged_numbers
-             WHERE import_id = ?1 AND fresh
-             ORDER BY e164",
-            [import.0],
-        )
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(ErrorCode::ConstraintViolation) => StoreError::Rejected(format!(
-                "a number of this import entered stock (or its area left the catalog) while \
-                 the import ran; nothing was added, run the import again ({e})"
-            )),
-            _ => e.into(),
-        })?;
+    let mut chunk_end = conn.prepare_cached(
+        "SELECT MAX(e164) FROM (SELECT e164 FROM temp.staged_numbers
+           WHERE import_id = ?1 AND fresh AND e164 > ?2 ORDER BY e164 LIMIT CAST(?3 AS INTEGER))",
+    )?;
+    // In e164 order, so the numbers' index is filled in order.
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO main.numbers (e164, area_id, did_type, stock_rate_plan_id)
+         SELECT e164, area_id, did_type, rate_plan_id FROM temp.staged_numbers
+         WHERE import_id = ?1 AND fresh AND e164 > ?2 AND e164 <= ?3
+         ORDER BY e164",
+    )?;
+    let mut added = 0u64;
+    let mut after = String::new();
+    while let Some(last) = chunk_end.query_row(params![import.0, after, COMMIT_CHUNK], |r| {
+        r.get::<_, Option<String>>(0)
+    })? {
+        added += insert
+            .execute(params![import.0, after, last])
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(ErrorCode::ConstraintViolation) => StoreError::Rejected(format!(
+                    "a number of this import entered stock (or its area left the catalog) \
+                     while the import ran; nothing was added, run the import again ({e})"
+                )),
+                _ => e.into(),
+            })? as u64;
+        after = last;
+    }
     conn.execute(
         "DELETE FROM temp.staged_numbers WHERE import_id = ?1",
         [import.0],
     )?;
-    Ok(added as u64)
+    Ok(added)
 }
