@@ -88,11 +88,12 @@ fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection>
     // The page cache stays small (8 MiB): at every commit SQLite walks the cache's hash
     // table, and with 64 MiB of pages that walk was the writer's costliest function
     // (docs/BENCHMARKS.md). What orders touch (the low end of the stock index, the tails
-    // of the order and ledger tables) fits many times over.
+    // of the order and ledger tables) fits many times over. Temporary data stays on disk
+    // (the default `temp_store`), so an import's staging table does not grow memory.
     let synchronous = if durable { "FULL" } else { "NORMAL" };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
-         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;"
+         PRAGMA cache_size = -8192;"
     ))?;
     migrations::runner()
         .run(&mut conn)
