@@ -137,7 +137,7 @@ async fn list_areas(
         });
     }
     for area in &mut areas {
-        area.plans = super::pricing::area_plan_prices(c, &area.area_id, did_type, None).await?;
+        area.plans = super::pricing::area_plan_prices(c, &area.area_id, did_type).await?;
     }
     Ok(areas)
 }

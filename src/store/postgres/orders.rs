@@ -56,6 +56,21 @@ enum Pick {
     Look,
 }
 
+/// Everything an order needs to know about its area, type and plan, in one round trip:
+/// the area's and country's names, whether the area sells the type, and the plan's price
+/// there (the area's own, else the country's default for the type, as in
+/// `pricing::AREA_PLANS`). No row: unknown area. The SQLite store's query.
+const ORDER_TERMS: &str = "
+    SELECT a.name, a.area_code, c.name,
+           EXISTS (SELECT 1 FROM area_did_types t WHERE t.area_id = a.area_id AND t.did_type = $2),
+           COALESCE(ap.monthly100, cp.monthly100), COALESCE(ap.setup100, cp.setup100)
+    FROM areas a
+    JOIN countries c ON c.country_id = a.country_id
+    LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = $3
+    LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = $2
+                               AND cp.rate_plan_id = $3
+    WHERE a.area_id = $1";
+
 async fn plan_order(
     c: &impl GenericClient,
     request: &OrderRequest,
@@ -64,40 +79,29 @@ async fn plan_order(
     let holder = account_in_tree(c, &request.caller, &request.holder).await?;
 
     let area_id = request.area_id.as_str();
-    let area = c
-        .prepare_cached(
-            "SELECT a.name, a.area_code, c.name FROM areas a
-             JOIN countries c ON c.country_id = a.country_id WHERE a.area_id = $1",
-        )
-        .await?;
-    let area = c
-        .query_opt(&area, &[&area_id])
+    let plan = request.rate_plan_id.as_str();
+    let terms = c.prepare_cached(ORDER_TERMS).await?;
+    let terms = c
+        .query_opt(&terms, &[&area_id, &request.did_type.as_str(), &plan])
         .await?
         .ok_or_else(|| DomainError::AreaNotFound(area_id.to_owned()))?;
     let (area_name, area_code, country_name): (String, String, String) =
-        (area.try_get(0)?, area.try_get(1)?, area.try_get(2)?);
-
-    let offered = c
-        .prepare_cached("SELECT 1 FROM area_did_types WHERE area_id = $1 AND did_type = $2")
-        .await?;
-    if c.query_opt(&offered, &[&area_id, &request.did_type.as_str()])
-        .await?
-        .is_none()
-    {
+        (terms.try_get(0)?, terms.try_get(1)?, terms.try_get(2)?);
+    if !terms.try_get::<_, bool>(3)? {
         return Err(DomainError::DidTypeNotOffered {
             area_id: area_id.to_owned(),
             did_type: request.did_type.to_string(),
         }
         .into());
     }
-
-    let plan = request.rate_plan_id.as_str();
-    let (monthly, setup) = super::pricing::plan_price(c, area_id, request.did_type, plan)
-        .await?
-        .ok_or_else(|| DomainError::RatePlanNotFound {
+    let price: (Option<i64>, Option<i64>) = (terms.try_get(4)?, terms.try_get(5)?);
+    let (Some(monthly), Some(setup)) = price else {
+        return Err(DomainError::RatePlanNotFound {
             area_id: area_id.to_owned(),
             rate_plan_id: plan.to_owned(),
-        })?;
+        }
+        .into());
+    };
     let (monthly, setup) = (Money(monthly), Money(setup));
 
     let numbers = pick_available(c, request, pick).await?;

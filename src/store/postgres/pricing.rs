@@ -1,6 +1,7 @@
 //! Pricing storage: country defaults (`country_prices`), area prices (`area_prices`)
-//! and the price a plan charges in an area, which the order path and listings use too.
-//! The queries are the SQLite store's.
+//! and the plans priced in an area, which listings use too (the order path resolves one
+//! plan's price with the same rule in `orders::ORDER_TERMS`). The queries are the SQLite
+//! store's.
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
@@ -22,7 +23,7 @@ const AREA_PLANS: &str = "
     LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = p.rate_plan_id
     LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = $2
                                AND cp.rate_plan_id = p.rate_plan_id
-    WHERE a.area_id = $1 AND ($3::text IS NULL OR p.rate_plan_id = $3)
+    WHERE a.area_id = $1
       AND (ap.area_id IS NOT NULL OR cp.country_id IS NOT NULL)
     ORDER BY p.rate_plan_id";
 
@@ -45,7 +46,7 @@ impl Pricing for PostgresStore {
 
     async fn area_plans(&self, area_id: &AreaId, did_type: DidType) -> StoreResult<Vec<PlanPrice>> {
         let client = self.client().await?;
-        area_plan_prices(&client, area_id.as_str(), did_type, None).await
+        area_plan_prices(&client, area_id.as_str(), did_type).await
     }
 
     async fn import_prices(&self, prices: PriceList) -> StoreResult<PriceImportSummary> {
@@ -109,17 +110,14 @@ impl Pricing for PostgresStore {
     }
 }
 
-/// The plans priced in an area for a type (one plan, when `rate_plan_id` is given).
+/// The plans priced in an area for a type.
 pub(super) async fn area_plan_prices(
     c: &impl GenericClient,
     area_id: &str,
     did_type: DidType,
-    rate_plan_id: Option<&str>,
 ) -> StoreResult<Vec<PlanPrice>> {
     let query = c.prepare_cached(AREA_PLANS).await?;
-    let rows = c
-        .query(&query, &[&area_id, &did_type.as_str(), &rate_plan_id])
-        .await?;
+    let rows = c.query(&query, &[&area_id, &did_type.as_str()]).await?;
     rows.iter()
         .map(|r| {
             Ok(PlanPrice {
@@ -130,17 +128,6 @@ pub(super) async fn area_plan_prices(
             })
         })
         .collect()
-}
-
-/// What one plan charges in an area for a type, as (monthly100, setup100).
-pub(super) async fn plan_price(
-    c: &impl GenericClient,
-    area_id: &str,
-    did_type: DidType,
-    rate_plan_id: &str,
-) -> StoreResult<Option<(i64, i64)>> {
-    let plans = area_plan_prices(c, area_id, did_type, Some(rate_plan_id)).await?;
-    Ok(plans.first().map(|p| (p.monthly100, p.setup100)))
 }
 
 pub(super) async fn upsert_country_prices(
