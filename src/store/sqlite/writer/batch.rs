@@ -1,0 +1,79 @@
+//! Running one batch of commands in one transaction: without savepoints when every
+//! command is replayable and none fails after writing, else with a savepoint per command
+//! (see the writer's module documentation).
+
+use rusqlite::Connection;
+
+use super::command::WriteCommand;
+
+/// Runs a batch in one transaction and commits once: without savepoints when every
+/// command is replayable and none fails after writing, else with one per command.
+pub(super) fn execute_batch(
+    conn: &Connection,
+    batch: &mut [Box<dyn WriteCommand>],
+) -> Result<(), String> {
+    if batch.iter().all(|c| c.replayable()) {
+        match execute_without_savepoints(conn, batch) {
+            Ok(Finished::Committed) => return Ok(()),
+            Ok(Finished::WroteThenFailed) => {} // rolled back: run it again, isolated
+            Err(e) => return Err(e),
+        }
+    }
+    execute_with_savepoints(conn, batch)
+}
+
+enum Finished {
+    Committed,
+    /// A command failed after it had changed rows; the transaction was rolled back.
+    WroteThenFailed,
+}
+
+/// Cached statements: these run for every batch or command, so they are parsed once.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql).and_then(|mut s| s.execute([]))
+}
+
+fn execute_without_savepoints(
+    conn: &Connection,
+    batch: &mut [Box<dyn WriteCommand>],
+) -> Result<Finished, String> {
+    run(conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+    for command in batch.iter_mut() {
+        let before = conn.total_changes();
+        if !command.execute(conn) && conn.total_changes() != before {
+            run(conn, "ROLLBACK").map_err(|e| e.to_string())?;
+            return Ok(Finished::WroteThenFailed);
+        }
+    }
+    commit(conn).map(|_| Finished::Committed)
+}
+
+/// Runs every command in its own savepoint of one transaction and commits once.
+fn execute_with_savepoints(
+    conn: &Connection,
+    batch: &mut [Box<dyn WriteCommand>],
+) -> Result<(), String> {
+    run(conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+    for command in batch.iter_mut() {
+        let step = run(conn, "SAVEPOINT command")
+            .map(|_| command.execute(conn))
+            .and_then(|ok| {
+                if !ok {
+                    run(conn, "ROLLBACK TO command")?;
+                }
+                run(conn, "RELEASE command")
+            });
+        if let Err(e) = step {
+            let _ = run(conn, "ROLLBACK");
+            return Err(e.to_string());
+        }
+    }
+    commit(conn)
+}
+
+fn commit(conn: &Connection) -> Result<(), String> {
+    run(conn, "COMMIT").map(|_| ()).map_err(|e| {
+        let _ = run(conn, "ROLLBACK");
+        e.to_string()
+    })
+}
