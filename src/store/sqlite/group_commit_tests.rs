@@ -1,66 +1,19 @@
 //! Group commit with real orders: orders queued while the writer is busy are committed
-//! in one batch, each in its own savepoint, and each gets its own answer.
+//! in one batch (without savepoints: every failure is found before an order writes) and
+//! each gets its own answer.
 
-use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 
-use super::SqliteStore;
-use crate::admin::accounts::{AccountSpec, create_account};
-use crate::admin::generate::generate_stock;
-use crate::bundled::{DEMO_AREAS, bundled_subset};
-use crate::domain::order::OrderRequest;
-use crate::domain::{AreaId, Caller, DidType, DomainError, Money, RatePlanId};
-use crate::store::{Catalog, StoreError, StoreOptions};
-
-fn order(caller: &Caller, quantity: u32) -> OrderRequest {
-    OrderRequest {
-        caller: caller.clone(),
-        holder: caller.account_number.clone(),
-        area_id: AreaId::parse("AREA_ID", "1.312").unwrap(),
-        did_type: DidType::Geographic,
-        rate_plan_id: RatePlanId::default_plan(),
-        quantity,
-        title: String::new(),
-        dry_run: false,
-    }
-}
-
-fn caller_of(account: &crate::domain::account::Account) -> Caller {
-    Caller {
-        account_number: account.account_number.clone(),
-        parent: None,
-        signature_hash: None,
-    }
-}
+use super::test_fixture::{buyer, order, store_with_stock};
+use crate::domain::DomainError;
+use crate::store::{StoreError, StoreOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_batch_of_orders_mixing_successes_and_failures() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteStore::open(&dir.path().join("batch.db"), StoreOptions::default())
-            .await
-            .unwrap(),
-    );
-    store
-        .load_catalog(bundled_subset(&DEMO_AREAS))
-        .await
-        .unwrap();
-    let area = AreaId::parse("AREA_ID", "1.312").unwrap();
-    generate_stock(store.as_ref(), &area, DidType::Geographic, 5, None)
-        .await
-        .unwrap();
-    let account = |email: &str, credit: i64| AccountSpec {
-        email: email.into(),
-        credit: Money(credit),
-        ..AccountSpec::default()
-    };
-    let rich = create_account(store.as_ref(), account("rich@x.example", 100_000))
-        .await
-        .unwrap();
-    let poor = create_account(store.as_ref(), account("poor@x.example", 100))
-        .await
-        .unwrap();
-    let (rich, poor) = (caller_of(&rich.account), caller_of(&poor.account));
+    let store = store_with_stock(dir.path(), StoreOptions::default(), 5).await;
+    let rich = buyer(&store, "rich@x.example", 100_000).await;
+    let poor = buyer(&store, "poor@x.example", 100).await;
 
     // Hold the writer inside one command while the orders queue up behind it.
     let (release, wait) = std_mpsc::channel::<()>();

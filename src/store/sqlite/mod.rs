@@ -28,6 +28,8 @@ mod writer;
 mod group_commit_tests;
 #[cfg(test)]
 mod statement_tests;
+#[cfg(test)]
+mod test_fixture;
 
 use std::path::Path;
 use std::sync::Arc;

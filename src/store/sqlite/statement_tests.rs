@@ -3,18 +3,11 @@
 //! value (a bare `LIMIT ?`, for one) each time it is bound anew, which cost the writer a
 //! parse per order before it was found in a profile.
 
-use std::sync::Arc;
-
 use rusqlite::Connection;
 
-use super::SqliteStore;
-use crate::admin::accounts::{AccountSpec, create_account};
-use crate::admin::generate::generate_stock;
-use crate::bundled::{DEMO_AREAS, bundled_subset};
+use super::test_fixture::{buyer, order, store_with_stock};
 use crate::domain::did_requests::{DidFilter, DidListRequest};
-use crate::domain::order::OrderRequest;
-use crate::domain::{AreaId, Caller, DidType, Money, RatePlanId};
-use crate::store::{Catalog, Dids, Orders, StoreOptions, StoreResult};
+use crate::store::{Dids, Orders, StoreOptions, StoreResult};
 
 /// How many times SQLite re-prepared the statements `conn` holds now (its statement
 /// cache included), summed.
@@ -44,43 +37,11 @@ async fn orders_and_listings_reuse_their_prepared_statements() {
         pool_size: 1,
         ..StoreOptions::default()
     };
-    let store = Arc::new(
-        SqliteStore::open(&dir.path().join("stmts.db"), options)
-            .await
-            .unwrap(),
-    );
-    store
-        .load_catalog(bundled_subset(&DEMO_AREAS))
-        .await
-        .unwrap();
-    let area = AreaId::parse("AREA_ID", "1.312").unwrap();
-    generate_stock(store.as_ref(), &area, DidType::Geographic, 40, None)
-        .await
-        .unwrap();
-    let spec = AccountSpec {
-        email: "buyer@x.example".into(),
-        credit: Money(1_000_000),
-        ..AccountSpec::default()
-    };
-    let account = create_account(store.as_ref(), spec).await.unwrap();
-    let caller = Caller {
-        account_number: account.account.account_number.clone(),
-        parent: None,
-        signature_hash: None,
-    };
+    let store = store_with_stock(dir.path(), options, 40).await;
+    let caller = buyer(&store, "buyer@x.example", 1_000_000).await;
     // Different quantities and pages bind different values to the same statements.
     for quantity in [1, 3, 2, 5, 1, 4] {
-        let request = OrderRequest {
-            caller: caller.clone(),
-            holder: caller.account_number.clone(),
-            area_id: area.clone(),
-            did_type: DidType::Geographic,
-            rate_plan_id: RatePlanId::default_plan(),
-            quantity,
-            title: String::new(),
-            dry_run: false,
-        };
-        store.place_order(request).await.unwrap();
+        store.place_order(order(&caller, quantity)).await.unwrap();
     }
     for (limit, offset) in [(Some(5), 0), (Some(2), 3), (Some(7), 1), (None, 0)] {
         let request = DidListRequest {
