@@ -1,5 +1,6 @@
 //! Catalog changes that never orphan stock, on PostgreSQL: reads what each area holds
-//! for the shared rule ([`crate::store::catalog_guard`]), and replaces a catalog.
+//! (from the trigger-kept `stock_counts`, summed over its shards) for the shared rule
+//! ([`crate::store::catalog_guard`]), and replaces a catalog.
 
 use deadpool_postgres::GenericClient;
 
@@ -16,12 +17,13 @@ pub(super) async fn check_stocked_areas(
 ) -> StoreResult<()> {
     let rows = c
         .query(
-            "SELECT n.area_id, n.did_type, COUNT(*), a.name, a.country_id, a.area_code,
+            "SELECT s.area_id, s.did_type, SUM(s.n)::BIGINT, a.name, a.country_id, a.area_code,
                     a.national_number_length
-             FROM numbers n JOIN areas a ON a.area_id = n.area_id
-             GROUP BY n.area_id, n.did_type, a.name, a.country_id, a.area_code,
+             FROM stock_counts s JOIN areas a ON a.area_id = s.area_id
+             GROUP BY s.area_id, s.did_type, a.name, a.country_id, a.area_code,
                       a.national_number_length
-             ORDER BY n.area_id, n.did_type",
+             HAVING SUM(s.n) > 0
+             ORDER BY s.area_id, s.did_type",
             &[],
         )
         .await?;

@@ -1,4 +1,5 @@
-//! Stock levels per area and type, read from the `numbers_area_type_state` index.
+//! Stock levels per area and type, read from the trigger-kept `stock_counts` (summed over
+//! its shards), so `inventory stock` costs the same whatever the stock's size.
 
 use deadpool_postgres::GenericClient;
 
@@ -10,14 +11,15 @@ pub(super) async fn stock_levels(
 ) -> StoreResult<Vec<StockLevel>> {
     let query = c
         .prepare_cached(
-            "SELECT n.area_id, a.country_id, a.name, n.did_type,
-                    COUNT(*) FILTER (WHERE n.state = 'available'),
-                    COUNT(*) FILTER (WHERE n.state = 'active'),
-                    COUNT(*) FILTER (WHERE n.state = 'aging')
-             FROM numbers n JOIN areas a ON a.area_id = n.area_id
-             WHERE ($1::text IS NULL OR a.country_id = $1) AND ($2::text IS NULL OR n.did_type = $2)
-             GROUP BY n.area_id, a.country_id, a.name, n.did_type
-             ORDER BY n.area_id, n.did_type",
+            "SELECT s.area_id, a.country_id, a.name, s.did_type,
+                    COALESCE(SUM(s.n) FILTER (WHERE s.state = 'available'), 0)::BIGINT,
+                    COALESCE(SUM(s.n) FILTER (WHERE s.state = 'active'), 0)::BIGINT,
+                    COALESCE(SUM(s.n) FILTER (WHERE s.state = 'aging'), 0)::BIGINT
+             FROM stock_counts s JOIN areas a ON a.area_id = s.area_id
+             WHERE ($1::text IS NULL OR a.country_id = $1) AND ($2::text IS NULL OR s.did_type = $2)
+             GROUP BY s.area_id, a.country_id, a.name, s.did_type
+             HAVING SUM(s.n) > 0
+             ORDER BY s.area_id, s.did_type",
         )
         .await?;
     let country = filter.country_id.as_ref().map(|c| c.as_str());

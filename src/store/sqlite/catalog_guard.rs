@@ -1,5 +1,6 @@
-//! Catalog changes that never orphan stock, on SQLite: reads what each area holds for
-//! the shared rule ([`crate::store::catalog_guard`]), and replaces a catalog.
+//! Catalog changes that never orphan stock, on SQLite: reads what each area holds (from
+//! the trigger-kept `stock_counts`) for the shared rule
+//! ([`crate::store::catalog_guard`]), and replaces a catalog.
 
 use rusqlite::{Connection, params};
 
@@ -15,10 +16,11 @@ pub(super) fn check_stocked_areas(
     replacing: bool,
 ) -> StoreResult<()> {
     let mut stmt = conn.prepare_cached(
-        "SELECT n.area_id, n.did_type, COUNT(*), a.name, a.country_id, a.area_code,
+        "SELECT s.area_id, s.did_type, SUM(s.n), a.name, a.country_id, a.area_code,
                 a.national_number_length
-         FROM numbers n JOIN areas a ON a.area_id = n.area_id
-         GROUP BY n.area_id, n.did_type ORDER BY n.area_id, n.did_type",
+         FROM stock_counts s JOIN areas a ON a.area_id = s.area_id
+         GROUP BY s.area_id, s.did_type HAVING SUM(s.n) > 0
+         ORDER BY s.area_id, s.did_type",
     )?;
     let stocked = stmt
         .query_map([], |r| {

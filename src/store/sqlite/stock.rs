@@ -1,4 +1,5 @@
-//! Stock levels per area and type, read from the `numbers_area_type_state` index.
+//! Stock levels per area and type, read from the trigger-kept `stock_counts` (one row per
+//! area, type and state), so `inventory stock` costs the same whatever the stock's size.
 
 use rusqlite::{Connection, params};
 
@@ -9,12 +10,14 @@ pub(super) fn stock_levels(
     filter: &StockFilter,
 ) -> StoreResult<Vec<StockLevel>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT n.area_id, a.country_id, a.name, n.did_type,
-                SUM(n.state = 'available'), SUM(n.state = 'active'), SUM(n.state = 'aging')
-         FROM numbers n JOIN areas a ON a.area_id = n.area_id
-         WHERE (?1 IS NULL OR a.country_id = ?1) AND (?2 IS NULL OR n.did_type = ?2)
-         GROUP BY n.area_id, n.did_type
-         ORDER BY n.area_id, n.did_type",
+        "SELECT s.area_id, a.country_id, a.name, s.did_type,
+                SUM(s.n * (s.state = 'available')), SUM(s.n * (s.state = 'active')),
+                SUM(s.n * (s.state = 'aging'))
+         FROM stock_counts s JOIN areas a ON a.area_id = s.area_id
+         WHERE (?1 IS NULL OR a.country_id = ?1) AND (?2 IS NULL OR s.did_type = ?2)
+         GROUP BY s.area_id, s.did_type
+         HAVING SUM(s.n) > 0
+         ORDER BY s.area_id, s.did_type",
     )?;
     let country = filter.country_id.as_ref().map(|c| c.as_str());
     let did_type = filter.did_type.map(|t| t.as_str());
