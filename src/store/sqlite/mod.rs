@@ -17,6 +17,7 @@ mod history;
 mod inventory;
 mod lifecycle;
 mod listings;
+mod order_terms;
 mod orders;
 mod pricing;
 mod reads;
@@ -26,6 +27,8 @@ mod writer;
 
 #[cfg(test)]
 mod group_commit_tests;
+#[cfg(test)]
+mod order_terms_tests;
 #[cfg(test)]
 mod statement_tests;
 #[cfg(test)]
@@ -41,6 +44,7 @@ use super::{Store, StoreError, StoreOptions, StoreResult};
 use crate::domain::Clock;
 use reads::ReadPool;
 use writer::Writer;
+use writer::checkpoint::{CHECKPOINT_PAGES, Checkpointer, hand_checkpoints_over};
 
 refinery::embed_migrations!("src/store/sqlite/migrations");
 
@@ -65,15 +69,21 @@ impl SqliteStore {
     pub async fn open(path: &Path, options: StoreOptions) -> StoreResult<SqliteStore> {
         let path = path.to_owned();
         let durable = options.durable;
-        let conn = tokio::task::spawn_blocking(move || {
-            open_writer_connection(&path, durable).map(|c| (c, path))
+        let opened = tokio::task::spawn_blocking(move || {
+            let writer = open_writer_connection(&path, durable)?;
+            let checkpoints = open_checkpoint_connection(&path, durable)?;
+            hand_checkpoints_over(&writer)?;
+            Ok::<_, StoreError>((writer, checkpoints, path))
         })
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let (conn, path) = conn?;
+        let (conn, checkpoints, path) = opened?;
         let reads = ReadPool::open(&path, options.pool_size)?;
         Ok(SqliteStore {
-            writer: Writer::spawn(conn),
+            writer: Writer::spawn(
+                conn,
+                Some(Checkpointer::spawn(checkpoints, CHECKPOINT_PAGES)),
+            ),
             reads,
             clock: options.clock,
         })
@@ -100,6 +110,16 @@ fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection>
     migrations::runner()
         .run(&mut conn)
         .map_err(|e| StoreError::Backend(format!("migrating {}: {e}", path.display())))?;
+    Ok(conn)
+}
+
+/// The checkpoint thread's connection: it syncs the database file as the writer would.
+fn open_checkpoint_connection(path: &Path, durable: bool) -> StoreResult<Connection> {
+    let conn = Connection::open(path)
+        .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let synchronous = if durable { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!("PRAGMA synchronous = {synchronous};"))?;
     Ok(conn)
 }
 

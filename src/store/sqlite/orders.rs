@@ -1,15 +1,17 @@
-//! Placing orders: one savepoint picks the numbers, assigns them, records the order, its
-//! lines and the numbers' history, and debits the main account through the ledger.
+//! Placing orders: one write command picks the numbers, assigns them, records the order,
+//! its lines and the numbers' history, and debits the main account through the ledger.
 //!
-//! [`plan_order`] only reads: it resolves the holder, area, type, price, the numbers to
-//! pick and the cost, and fails with the customer's error. A dry run (TEST=TRUE) stops
-//! there, on a read connection; a real order then runs [`commit_order`] on the writer.
+//! [`plan_order`] only reads: it resolves the holder, the order's terms (area, type and
+//! price, see [`super::order_terms`]), the numbers to pick and the cost, and fails with
+//! the customer's error. A dry run (TEST=TRUE) stops there, on a read connection; a real
+//! order then runs [`commit_order`] on the writer.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::accounts::{account_in_tree, apply_ledger_entry};
+use super::order_terms::order_terms;
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
 use crate::store::rules::{LedgerKind, order_total};
@@ -37,48 +39,21 @@ impl Orders for SqliteStore {
     }
 }
 
-/// Everything an order needs to know about its area, type and plan, in one lookup: the
-/// area's and country's names, whether the area sells the type, and the plan's price
-/// there (the area's own, else the country's default for the type, as in
-/// `pricing::AREA_PLANS`). No row: unknown area.
-const ORDER_TERMS: &str = "
-    SELECT a.name, a.area_code, c.name,
-           EXISTS (SELECT 1 FROM area_did_types t WHERE t.area_id = a.area_id AND t.did_type = ?2),
-           COALESCE(ap.monthly100, cp.monthly100), COALESCE(ap.setup100, cp.setup100)
-    FROM areas a
-    JOIN countries c ON c.country_id = a.country_id
-    LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = ?3
-    LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = ?2
-                               AND cp.rate_plan_id = ?3
-    WHERE a.area_id = ?1";
-
 fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPlan> {
     let holder = account_in_tree(conn, &request.caller, &request.holder)?;
 
     let area_id = request.area_id.as_str();
     let plan = request.rate_plan_id.as_str();
-    let (area_name, area_code, country_name, offered, price) = conn
-        .prepare_cached(ORDER_TERMS)?
-        .query_row(params![area_id, request.did_type.as_str(), plan], |r| {
-            let price: (Option<i64>, Option<i64>) = (r.get(4)?, r.get(5)?);
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-                price,
-            ))
-        })
-        .optional()?
+    let terms = order_terms(conn, area_id, request.did_type.as_str(), plan)?
         .ok_or_else(|| DomainError::AreaNotFound(area_id.to_owned()))?;
-    if !offered {
+    if !terms.offered {
         return Err(DomainError::DidTypeNotOffered {
             area_id: area_id.to_owned(),
             did_type: request.did_type.to_string(),
         }
         .into());
     }
-    let (Some(monthly), Some(setup)) = price else {
+    let Some((monthly, setup)) = terms.price else {
         return Err(DomainError::RatePlanNotFound {
             area_id: area_id.to_owned(),
             rate_plan_id: plan.to_owned(),
@@ -102,9 +77,9 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
     Ok(OrderPlan {
         payer: holder.payer().clone(),
         routing: holder.default_routing,
-        country_name,
-        area_name,
-        area_code,
+        country_name: terms.country_name,
+        area_name: terms.area_name,
+        area_code: terms.area_code,
         monthly,
         setup,
         numbers,

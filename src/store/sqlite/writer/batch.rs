@@ -5,6 +5,7 @@
 use rusqlite::Connection;
 
 use super::command::WriteCommand;
+use super::epoch;
 
 /// Runs a batch in one transaction and commits once: without savepoints when every
 /// command is replayable and none fails after writing, else with one per command.
@@ -33,14 +34,33 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql).and_then(|mut s| s.execute([]))
 }
 
+/// Takes the write lock; commits made before it (by any connection) may have changed the
+/// catalog, so the writer's catalog epoch moves.
+fn begin(conn: &Connection) -> Result<(), String> {
+    epoch::advance();
+    run(conn, "BEGIN IMMEDIATE")
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Runs one command; the catalog epoch moves after any that is not replayable (only
+/// orders are, and they never change the catalog).
+fn execute(conn: &Connection, command: &mut Box<dyn WriteCommand>) -> bool {
+    let ok = command.execute(conn);
+    if !command.replayable() {
+        epoch::advance();
+    }
+    ok
+}
+
 fn execute_without_savepoints(
     conn: &Connection,
     batch: &mut [Box<dyn WriteCommand>],
 ) -> Result<Finished, String> {
-    run(conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+    begin(conn)?;
     for command in batch.iter_mut() {
         let before = conn.total_changes();
-        if !command.execute(conn) && conn.total_changes() != before {
+        if !execute(conn, command) && conn.total_changes() != before {
             run(conn, "ROLLBACK").map_err(|e| e.to_string())?;
             return Ok(Finished::WroteThenFailed);
         }
@@ -53,10 +73,10 @@ fn execute_with_savepoints(
     conn: &Connection,
     batch: &mut [Box<dyn WriteCommand>],
 ) -> Result<(), String> {
-    run(conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+    begin(conn)?;
     for command in batch.iter_mut() {
         let step = run(conn, "SAVEPOINT command")
-            .map(|_| command.execute(conn))
+            .map(|_| execute(conn, command))
             .and_then(|ok| {
                 if !ok {
                     run(conn, "ROLLBACK TO command")?;

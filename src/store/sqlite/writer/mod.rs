@@ -20,9 +20,16 @@
 //!   savepoint per command, so the outcome is the same as if every command had had one.
 //!   "Wrote anything" is measured with SQLite's count of changed rows, so replayable
 //!   commands change data only with INSERT, UPDATE and DELETE.
+//!
+//! The writer never checkpoints the WAL itself: a [`Checkpointer`] thread does, when the
+//! writer's commits have made the WAL long enough (see [`checkpoint`]).
 
 mod batch;
+pub mod checkpoint;
+#[cfg(test)]
+mod checkpoint_tests;
 mod command;
+pub mod epoch;
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +42,7 @@ use rusqlite::Connection;
 use crate::store::{StoreError, StoreResult};
 
 use batch::execute_batch;
+use checkpoint::Checkpointer;
 use command::{RunAgain, RunOnce, Work, WriteCommand, command};
 
 /// Most commands committed together.
@@ -52,12 +60,14 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread, which takes ownership of `conn`.
-    pub fn spawn(conn: Connection) -> Writer {
+    /// Starts the writer thread, which takes ownership of `conn` and, for a database in
+    /// WAL mode whose connection was passed to [`checkpoint::hand_checkpoints_over`], of
+    /// the thread that checkpoints it (stopped after the writer).
+    pub fn spawn(conn: Connection, checkpointer: Option<Checkpointer>) -> Writer {
         let (queue, inbox) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("didhub-sqlite-writer".into())
-            .spawn(move || run_writer(conn, inbox))
+            .spawn(move || run_writer(conn, inbox, checkpointer))
             .expect("spawning the writer thread");
         Writer {
             queue,
@@ -115,7 +125,8 @@ impl Drop for Writer {
     }
 }
 
-fn run_writer(conn: Connection, inbox: Receiver<Message>) {
+fn run_writer(conn: Connection, inbox: Receiver<Message>, checkpointer: Option<Checkpointer>) {
+    epoch::start_on_writer_thread();
     let mut batch: Vec<Box<dyn WriteCommand>> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = inbox.recv() {
         let mut stopping = false;
@@ -132,6 +143,9 @@ fn run_writer(conn: Connection, inbox: Receiver<Message>) {
         }
         if !batch.is_empty() {
             let commit = execute_batch(&conn, &mut batch);
+            if let Some(checkpointer) = &checkpointer {
+                checkpointer.after_commit();
+            }
             for command in batch.drain(..) {
                 command.answer(commit.clone());
             }

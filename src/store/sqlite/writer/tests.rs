@@ -14,7 +14,7 @@ fn writer_with_table() -> Writer {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")
         .unwrap();
-    Writer::spawn(conn)
+    Writer::spawn(conn, None)
 }
 
 /// Holds the writer inside its first command until `release` is sent, so that every
