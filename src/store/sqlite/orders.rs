@@ -23,7 +23,7 @@ impl Orders for SqliteStore {
         if request.dry_run {
             return self
                 .reads
-                .read(move |conn| Ok(plan_order(conn, &request)?.receipt(&request, None)))
+                .read(move |conn| Ok(plan_order(conn, &request)?.0.receipt(&request, None)))
                 .await;
         }
         let now = self.clock.now();
@@ -31,15 +31,16 @@ impl Orders for SqliteStore {
         // first write, so orders need no savepoint of their own (see `writer`).
         self.writer
             .write_replayable(move |conn| {
-                let plan = plan_order(conn, &request)?;
-                let order_id = commit_order(conn, &request, &plan, now)?;
+                let (plan, rows) = plan_order(conn, &request)?;
+                let order_id = commit_order(conn, &request, &plan, &rows, now)?;
                 Ok(plan.receipt(&request, Some(order_id)))
             })
             .await
     }
 }
 
-fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPlan> {
+/// The plan, and the rowids of the numbers it picked (valid within this transaction).
+fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<(OrderPlan, Vec<i64>)> {
     let holder = account_in_tree(conn, &request.caller, &request.holder)?;
 
     let area_id = request.area_id.as_str();
@@ -61,7 +62,7 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
         .into());
     };
 
-    let numbers = pick_available(conn, request)?;
+    let (rows, numbers) = pick_available(conn, request)?;
     if numbers.len() < request.quantity as usize {
         return Err(DomainError::NotEnoughStock {
             area_id: area_id.to_owned(),
@@ -74,7 +75,7 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
     let (monthly, setup) = (Money(monthly), Money(setup));
     let total = order_total(monthly, setup, request.quantity, holder.balance)?;
 
-    Ok(OrderPlan {
+    let plan = OrderPlan {
         payer: holder.payer().clone(),
         routing: holder.default_routing,
         country_name: terms.country_name,
@@ -84,17 +85,19 @@ fn plan_order(conn: &Connection, request: &OrderRequest) -> StoreResult<OrderPla
         setup,
         numbers,
         total,
-    })
+    };
+    Ok((plan, rows))
 }
 
-/// The first QUANTITY available numbers in ascending E164 order. Fewer come back when
+/// The first QUANTITY available numbers in ascending E164 order, with their rowids (so
+/// the assignment finds each row without another index lookup). Fewer come back when
 /// the area has fewer, which is then exactly how many are available.
-fn pick_available(conn: &Connection, request: &OrderRequest) -> StoreResult<Vec<E164>> {
+fn pick_available(conn: &Connection, request: &OrderRequest) -> StoreResult<(Vec<i64>, Vec<E164>)> {
     // `LIMIT CAST(?4 AS INTEGER)`, not `LIMIT ?4`: SQLite's planner reads a bare bound
     // LIMIT and then re-prepares the statement whenever it is bound again, which cost
     // the writer a parse and plan per order (see `statement_tests`).
     let mut stmt = conn.prepare_cached(
-        "SELECT e164 FROM numbers
+        "SELECT rowid, e164 FROM numbers
          WHERE area_id = ?1 AND did_type = ?2 AND state = 'available'
            AND (stock_rate_plan_id IS NULL OR stock_rate_plan_id = ?3)
          ORDER BY e164 LIMIT CAST(?4 AS INTEGER)",
@@ -106,53 +109,54 @@ fn pick_available(conn: &Connection, request: &OrderRequest) -> StoreResult<Vec<
             request.rate_plan_id.as_str(),
             request.quantity
         ],
-        |r| r.get::<_, String>(0),
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
     )?;
+    let mut rowids = Vec::with_capacity(request.quantity as usize);
     let mut numbers = Vec::with_capacity(request.quantity as usize);
     for row in rows {
-        let text = row?;
+        let (rowid, text) = row?;
+        rowids.push(rowid);
         numbers.push(
             E164::parse("stored e164", &text).map_err(|e| StoreError::Backend(e.to_string()))?,
         );
     }
-    Ok(numbers)
+    Ok((rowids, numbers))
 }
 
 fn commit_order(
     conn: &Connection,
     request: &OrderRequest,
     plan: &OrderPlan,
+    rows: &[i64],
     now: Timestamp,
 ) -> StoreResult<i64> {
     let holder = request.holder.as_str();
-    let order_id: i64 = conn
-        .prepare_cached(
-            "INSERT INTO orders (account_number, payer_account_number, caller_account_number,
-               area_id, did_type, rate_plan_id, quantity, title, total100, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING order_id",
-        )?
-        .query_row(
-            params![
-                holder,
-                plan.payer.as_str(),
-                request.caller.account_number.as_str(),
-                request.area_id.as_str(),
-                request.did_type.as_str(),
-                request.rate_plan_id.as_str(),
-                request.quantity,
-                request.title,
-                plan.total.minor(),
-                now
-            ],
-            |r| r.get(0),
-        )?;
+    conn.prepare_cached(
+        "INSERT INTO orders (account_number, payer_account_number, caller_account_number,
+           area_id, did_type, rate_plan_id, quantity, title, total100, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        holder,
+        plan.payer.as_str(),
+        request.caller.account_number.as_str(),
+        request.area_id.as_str(),
+        request.did_type.as_str(),
+        request.rate_plan_id.as_str(),
+        request.quantity,
+        request.title,
+        plan.total.minor(),
+        now
+    ])?;
+    // `order_id` is the table's INTEGER PRIMARY KEY: the rowid just inserted.
+    let order_id = conn.last_insert_rowid();
     let r = &plan.routing;
     let mut assign = conn.prepare_cached(
         "UPDATE numbers SET state = 'active', account_number = ?2, order_id = ?3,
            rate_plan_id = ?4, monthly100 = ?5, title = ?6, sms_url = ?7, sms_email = ?8,
            sms_phone = ?9, call_forward_type = ?10, call_forward_to = ?11, assigned_at = ?12,
            canceled_at = NULL, release_at = NULL
-         WHERE e164 = ?1 AND state = 'available'",
+         WHERE rowid = ?1 AND state = 'available'",
     )?;
     let mut line = conn.prepare_cached(
         "INSERT INTO order_lines (order_id, e164, setup100, monthly100) VALUES (?1, ?2, ?3, ?4)",
@@ -161,9 +165,9 @@ fn commit_order(
         "INSERT INTO number_events (e164, event, account_number, order_id, at)
          VALUES (?1, 'ordered', ?2, ?3, ?4)",
     )?;
-    for e164 in &plan.numbers {
+    for (e164, rowid) in plan.numbers.iter().zip(rows) {
         let assigned = assign.execute(params![
-            e164.as_str(),
+            rowid,
             holder,
             order_id,
             request.rate_plan_id.as_str(),
