@@ -239,7 +239,7 @@ fn processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up
             assert_eq!(health.text().await.unwrap().trim(), "OK");
         }
         let store = open(&database.url).await;
-        assert_eq!(store.schema_version().await.unwrap(), 6);
+        assert_eq!(store.schema_version().await.unwrap(), 7);
         let mut expected: Vec<&str> = transfer::TABLES.iter().map(|t| t.name).collect();
         expected.extend(transfer::DERIVED_TABLES);
         expected.sort();
