@@ -2,9 +2,7 @@
 //! in one batch (without savepoints: every failure is found before an order writes) and
 //! each gets its own answer.
 
-use std::sync::mpsc as std_mpsc;
-
-use super::test_fixture::{buyer, order, store_with_stock};
+use super::test_fixture::{buyer, hold_writer, order, store_with_stock};
 use crate::domain::DomainError;
 use crate::store::{StoreError, StoreOptions};
 
@@ -16,22 +14,7 @@ async fn one_batch_of_orders_mixing_successes_and_failures() {
     let poor = buyer(&store, "poor@x.example", 100).await;
 
     // Hold the writer inside one command while the orders queue up behind it.
-    let (release, wait) = std_mpsc::channel::<()>();
-    let (started, running) = tokio::sync::oneshot::channel::<()>();
-    let blocker = {
-        let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .writer
-                .write(move |_| {
-                    let _ = started.send(());
-                    let _ = wait.recv();
-                    Ok(())
-                })
-                .await
-        })
-    };
-    running.await.unwrap();
+    let (release, blocker) = hold_writer(&store).await;
     // In queue order: 2 numbers (ok), a poor buyer (no funds), 2 more (ok), 2 more than
     // the 1 left (not enough stock), 1 (ok, the last one).
     let requests = [

@@ -2,15 +2,15 @@
 //! a write command queued between two orders of one batch, or by another connection
 //! between two batches, is what the next order pays.
 
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
 
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use super::test_fixture::{area, buyer, order, store_with_stock};
-use crate::domain::Money;
+use super::test_fixture::{area, buyer, hold_writer, order, store_with_stock};
 use crate::domain::order::OrderReceipt;
+use crate::domain::{Caller, Money};
 use crate::store::{Orders, StoreOptions, StoreResult};
 
 /// The monthly and setup price (minor units) the tests set for the fixture's area.
@@ -27,6 +27,16 @@ fn set_price(conn: &Connection) -> rusqlite::Result<usize> {
     )
 }
 
+/// A fixture store with a buyer who has placed one order (cached its terms), and what
+/// that order cost, which is not [`NEW_PRICE`].
+async fn store_after_one_order(dir: &Path) -> (Arc<SqliteStore>, Caller, Money) {
+    let store = store_with_stock(dir, StoreOptions::default(), 5).await;
+    let rich = buyer(&store, "rich@x.example", 100_000).await;
+    let before = store.place_order(order(&rich, 1)).await.unwrap().total;
+    assert_ne!(before, Money(NEW_PRICE.0 + NEW_PRICE.1));
+    (store, rich, before)
+}
+
 fn spawn_order(
     store: &Arc<SqliteStore>,
     request: crate::domain::order::OrderRequest,
@@ -38,28 +48,10 @@ fn spawn_order(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_price_change_queued_between_two_orders_of_one_batch_is_paid_by_the_second() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with_stock(dir.path(), StoreOptions::default(), 5).await;
-    let rich = buyer(&store, "rich@x.example", 100_000).await;
-    let before = store.place_order(order(&rich, 1)).await.unwrap().total;
-    assert_ne!(before, Money(NEW_PRICE.0 + NEW_PRICE.1));
+    let (store, rich, before) = store_after_one_order(dir.path()).await;
 
     // Hold the writer while an order, a price change and another order queue behind it.
-    let (release, wait) = std_mpsc::channel::<()>();
-    let (started, running) = tokio::sync::oneshot::channel::<()>();
-    let blocker = {
-        let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .writer
-                .write(move |_| {
-                    let _ = started.send(());
-                    let _ = wait.recv();
-                    Ok(())
-                })
-                .await
-        })
-    };
-    running.await.unwrap();
+    let (release, blocker) = hold_writer(&store).await;
     let first = spawn_order(&store, order(&rich, 1));
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let change = {
@@ -83,10 +75,7 @@ async fn a_price_change_queued_between_two_orders_of_one_batch_is_paid_by_the_se
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_price_changed_by_another_connection_is_paid_by_the_next_order() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with_stock(dir.path(), StoreOptions::default(), 5).await;
-    let rich = buyer(&store, "rich@x.example", 100_000).await;
-    let before = store.place_order(order(&rich, 1)).await.unwrap().total;
-    assert_ne!(before, Money(NEW_PRICE.0 + NEW_PRICE.1));
+    let (store, rich, _) = store_after_one_order(dir.path()).await;
 
     // As the CLI would: its own connection to the file, while the server runs.
     let other = Connection::open(dir.path().join("fixture.db")).unwrap();

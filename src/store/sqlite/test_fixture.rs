@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
 
 use super::SqliteStore;
 use crate::admin::accounts::{AccountSpec, create_account};
@@ -10,7 +11,7 @@ use crate::admin::generate::generate_stock;
 use crate::bundled::{DEMO_AREAS, bundled_subset};
 use crate::domain::order::OrderRequest;
 use crate::domain::{AreaId, Caller, DidType, Money, RatePlanId};
-use crate::store::{Catalog, StoreOptions};
+use crate::store::{Catalog, StoreOptions, StoreResult};
 
 /// The area the fixture stocks and orders from.
 pub(super) fn area() -> AreaId {
@@ -65,4 +66,30 @@ pub(super) fn order(caller: &Caller, quantity: u32) -> OrderRequest {
         title: String::new(),
         dry_run: false,
     }
+}
+
+/// Holds the writer inside one command until the returned sender is used (or dropped),
+/// so that every command queued meanwhile is committed in the next batch, together.
+/// Returns once the writer is held, with the held command's task.
+pub(super) async fn hold_writer(
+    store: &Arc<SqliteStore>,
+) -> (
+    std_mpsc::Sender<()>,
+    tokio::task::JoinHandle<StoreResult<()>>,
+) {
+    let (release, wait) = std_mpsc::channel::<()>();
+    let (started, running) = tokio::sync::oneshot::channel::<()>();
+    let store = store.clone();
+    let held = tokio::spawn(async move {
+        store
+            .writer
+            .write(move |_| {
+                let _ = started.send(());
+                let _ = wait.recv();
+                Ok(())
+            })
+            .await
+    });
+    running.await.unwrap();
+    (release, held)
 }

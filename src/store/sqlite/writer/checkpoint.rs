@@ -11,11 +11,10 @@
 //! ten times SQLite's default: a checkpoint copies each page once however many times it
 //! changed since the last one, and the pages orders touch (the ends of the order, ledger
 //! and history tables, the account) change in every batch, so fewer, larger checkpoints
-//! copy far less. The WAL file then stays around 40 MB. A PASSIVE
-//! checkpoint never blocks the writer or readers, copies only committed pages, and syncs
-//! the database file (`synchronous` as the writer's). Once every frame is copied, the
-//! writer's next transaction starts the WAL over from its beginning, so the file stays
-//! about [`CHECKPOINT_PAGES`] long, as with the default.
+//! copy far less. A PASSIVE checkpoint never blocks the writer or readers, copies only
+//! committed pages, and syncs the database file (`synchronous` as the writer's). Once
+//! every frame is copied, the writer's next transaction starts the WAL over from its
+//! beginning, so the file stays about [`CHECKPOINT_PAGES`] long (some 40 MB).
 //!
 //! Durability is unchanged: a commit is durable once its WAL frames are synced, which
 //! the writer still does in COMMIT before it answers; checkpoints only move committed
@@ -25,7 +24,7 @@ use std::cell::Cell;
 use std::os::raw::c_int;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -97,9 +96,9 @@ impl Checkpointer {
     /// Asks for a checkpoint; never blocks (a nudge already pending covers this one).
     fn nudge(&self) {
         if let Some(nudges) = &self.nudges {
-            match nudges.try_send(()) {
-                Ok(()) | Err(TrySendError::Full(())) | Err(TrySendError::Disconnected(())) => {}
-            }
+            // Full: a checkpoint is already due. Disconnected: the thread is gone, and the
+            // WAL keeps every commit until a checkpoint (the last connection's close) runs.
+            let _ = nudges.try_send(());
         }
     }
 
@@ -110,7 +109,7 @@ impl Checkpointer {
     }
 
     /// Lets a pending checkpoint finish, then stops the thread.
-    pub fn stop(&mut self) {
+    fn stop(&mut self) {
         self.nudges = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

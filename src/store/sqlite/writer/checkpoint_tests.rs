@@ -23,6 +23,13 @@ fn open(path: &Path) -> Connection {
     conn
 }
 
+/// A writer's connection whose checkpoints are left to a checkpoint thread.
+fn writer_connection(db: &Path) -> Connection {
+    let conn = open(db);
+    hand_checkpoints_over(&conn).unwrap();
+    conn
+}
+
 fn wal_pages(db: &Path) -> u64 {
     let wal = db.with_file_name("test.db-wal");
     std::fs::metadata(wal).map_or(0, |m| m.len() / 4096)
@@ -49,8 +56,7 @@ async fn write_batches(writer: &Writer, batches: usize) {
 async fn the_checkpoint_thread_keeps_the_wal_short() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("test.db");
-    let writer_conn = open(&db);
-    hand_checkpoints_over(&writer_conn).unwrap();
+    let writer_conn = writer_connection(&db);
     let checkpointer = Checkpointer::spawn(open(&db), AFTER_PAGES);
     let completed = checkpointer.completed();
     let writer = Writer::spawn(writer_conn, Some(checkpointer));
@@ -84,8 +90,7 @@ async fn the_checkpoint_thread_keeps_the_wal_short() {
 async fn the_writer_never_checkpoints_itself() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("test.db");
-    let writer_conn = open(&db);
-    hand_checkpoints_over(&writer_conn).unwrap();
+    let writer_conn = writer_connection(&db);
     // No checkpoint thread: every page written stays in the WAL, far past SQLite's own
     // threshold of 1,000 pages.
     let writer = Writer::spawn(writer_conn, None);
