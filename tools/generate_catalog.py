@@ -77,23 +77,41 @@ STATE_ALIASES = {
 }
 
 # Default prices per country and DID type, (monthly100, setup100) per plan; countries
-# not listed take DEFAULT_PRICES. US, CA and GB keep the prices of the first catalog.
-PLANS = [("PU", "Pay Per Use"), ("SU", "Service Unlimited"), ("VALUE", "Value")]
+# not listed take DEFAULT_PRICES. US, CA and GB keep the SU and VALUE prices of the first
+# catalog. Every plan id seen in Anveo material is offered where it fits, so a client that
+# names any documented plan works out of the box: TOLLFREE on toll-free numbers only, the
+# others (DIRECTVALUE is Anveo Direct's) on every type.
+PLANS = [
+    ("DIRECTVALUE", "Direct Value"),
+    ("OU", "Outbound Unlimited"),
+    ("PU", "Pay Per Use"),
+    ("SU", "Service Unlimited"),
+    ("TOLLFREE", "Toll Free"),
+    ("VALUE", "Value"),
+]
 DEFAULT_PRICES = {
-    "GEOGRAPHIC": {"SU": (199, 0), "VALUE": (129, 0)},
-    "MOBILE": {"SU": (499, 0), "VALUE": (349, 0)},
-    "TOLLFREE": {"SU": (299, 0), "VALUE": (199, 0)},
+    "GEOGRAPHIC": {"SU": (199, 0), "VALUE": (129, 0), "PU": (49, 0), "OU": (299, 0),
+                   "DIRECTVALUE": (99, 0)},
+    "MOBILE": {"SU": (499, 0), "VALUE": (349, 0), "PU": (199, 0), "OU": (699, 0),
+               "DIRECTVALUE": (299, 0)},
+    "TOLLFREE": {"SU": (299, 0), "VALUE": (199, 0), "PU": (59, 0), "OU": (399, 0),
+                 "DIRECTVALUE": (149, 0), "TOLLFREE": (249, 0)},
 }
 COUNTRY_PRICES = {
     "US": {
-        "GEOGRAPHIC": {"SU": (149, 249), "VALUE": (89, 99)},
-        "TOLLFREE": {"SU": (149, 249), "VALUE": (99, 99)},
+        "GEOGRAPHIC": {"SU": (149, 249), "VALUE": (89, 99), "PU": (49, 0), "OU": (249, 249),
+                       "DIRECTVALUE": (69, 0)},
+        "TOLLFREE": {"SU": (149, 249), "VALUE": (99, 99), "PU": (59, 0), "OU": (249, 249),
+                     "DIRECTVALUE": (79, 0), "TOLLFREE": (129, 99)},
     },
     "CA": {
-        "GEOGRAPHIC": {"SU": (169, 249), "VALUE": (109, 99)},
-        "TOLLFREE": {"SU": (169, 249), "VALUE": (109, 99)},
+        "GEOGRAPHIC": {"SU": (169, 249), "VALUE": (109, 99), "PU": (59, 0), "OU": (269, 249),
+                       "DIRECTVALUE": (89, 0)},
+        "TOLLFREE": {"SU": (169, 249), "VALUE": (109, 99), "PU": (69, 0), "OU": (269, 249),
+                     "DIRECTVALUE": (99, 0), "TOLLFREE": (149, 99)},
     },
-    "GB": {"GEOGRAPHIC": {"SU": (199, 0), "VALUE": (129, 0)}},
+    "GB": {"GEOGRAPHIC": {"SU": (199, 0), "VALUE": (129, 0), "PU": (49, 0), "OU": (299, 0),
+                          "DIRECTVALUE": (99, 0)}},
 }
 # Per-area prices that override the country's (kept from the first catalog).
 AREA_PRICES = [

@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-/// The stable machine codes of the API, carried as `<ERROR CODE="...">`.
+/// The stable machine codes of the API, carried at the start of
+/// `<ERROR>CODE: sentence</ERROR>` and in the `X-Didhub-Error-Code` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     AuthFailed,
@@ -24,6 +25,8 @@ pub enum ErrorCode {
     InsufficientFunds,
     DidNotFound,
     RateLimited,
+    /// Storage cannot take writes now (disk full, database gone or unreachable).
+    ServiceUnavailable,
     InternalError,
     CountryNotFound,
     StateNotFound,
@@ -47,6 +50,7 @@ impl ErrorCode {
             ErrorCode::InsufficientFunds => "INSUFFICIENT_FUNDS",
             ErrorCode::DidNotFound => "DID_NOT_FOUND",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             ErrorCode::InternalError => "INTERNAL_ERROR",
             ErrorCode::CountryNotFound => "COUNTRY_NOT_FOUND",
             ErrorCode::StateNotFound => "STATE_NOT_FOUND",
