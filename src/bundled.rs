@@ -241,6 +241,33 @@ mod tests {
     }
 
     #[test]
+    fn every_documented_plan_is_offered_where_it_fits() {
+        let catalog = bundled_catalog();
+        let mut plan_ids: Vec<&str> = catalog
+            .rate_plans
+            .iter()
+            .map(|p| p.rate_plan_id.as_str())
+            .collect();
+        plan_ids.sort_unstable();
+        assert_eq!(
+            plan_ids,
+            ["DIRECTVALUE", "OU", "PU", "SU", "TOLLFREE", "VALUE"]
+        );
+        for area in &catalog.areas {
+            let id = &area.area_id;
+            for plan in ["DIRECTVALUE", "OU", "PU", "SU", "VALUE"] {
+                assert!(price(&catalog, area, plan).is_some(), "{plan} in {id}");
+            }
+            let toll_free = area.did_types[0] == DidType::TollFree.as_str();
+            assert_eq!(
+                price(&catalog, area, "TOLLFREE").is_some(),
+                toll_free,
+                "TOLLFREE in {id}"
+            );
+        }
+    }
+
+    #[test]
     fn prices_of_the_first_catalog_are_kept() {
         let catalog = bundled_catalog();
         let price_of = |area_id: &str, plan: &str| price(&catalog, area(&catalog, area_id), plan);

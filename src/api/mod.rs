@@ -1,8 +1,11 @@
-//! The HTTP surface: the Anveo-compatible API ([`anveo`]) and `GET /health`, assembled
+//! The HTTP surface: the Anveo-compatible API ([`anveo`]), Anveo's v1 SMS gateway
+//! ([`v1`]) and `GET /health`, assembled
 //! into one axum router with request timeouts.
 
 pub mod anveo;
 pub mod auth_cache;
+pub mod form;
+pub mod v1;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +17,10 @@ use tower_http::timeout::TimeoutLayer;
 use crate::store::Store;
 
 use auth_cache::AuthCache;
+
+/// The HTTP header that repeats a failure's stable code on every API surface, for clients
+/// and proxies that look at headers rather than the body.
+pub const ERROR_CODE_HEADER: &str = "x-didhub-error-code";
 
 /// Default days a canceled number ages before it returns to stock.
 pub const DEFAULT_AGING_DAYS: u32 = 90;
@@ -70,7 +77,14 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.policy.request_timeout;
     Router::new()
         .route("/api/v3.asp", post(anveo::serve_v3))
-        .route("/api/v2.asp", get(anveo::serve_v2))
+        .route(
+            "/api/v2.asp",
+            get(anveo::serve_v2).post(anveo::serve_v2_post),
+        )
+        .route(
+            "/api/v1.asp",
+            get(v1::serve_v1_get).post(v1::serve_v1_post),
+        )
         .route("/health", get(health))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -33,7 +33,8 @@ fn describe(r: &NumberRecord) -> String {
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut text = format!(
         "{}  {} in area {}  state {}\nholder {}  plan {}  monthly100 {}  title {:?}\n\
-         call forward {} {}  sms url {:?} email {:?} phone {:?}\n",
+         call forward {} {}  sms url {:?} email {:?} phone {:?}\n\
+         channels limit {}  on demand {}\n",
         r.e164,
         r.did_type,
         r.area_id,
@@ -47,6 +48,8 @@ fn describe(r: &NumberRecord) -> String {
         r.sms_url,
         r.sms_email,
         r.sms_phone,
+        r.channels_limit.map_or("-".into(), |c| c.to_string()),
+        r.channels_ondemand.map_or("-".into(), |c| c.to_string()),
     );
     if let Some(release_at) = r.release_at {
         text.push_str(&format!("returns to stock at {release_at} (unix time)\n"));

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{AccountNumber, DomainError, E164, Money, RatePlanId};
+use super::{AccountNumber, DomainError, E164, Money, RatePlanId, Timestamp};
 
 /// The kind of number, as sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,6 +123,29 @@ pub struct Routing {
     pub call_forward_to: String,
 }
 
+/// The most channels `CHANNELS_LIMIT` or `CHANNELS_ONDEMAND` may name.
+pub const MAX_CHANNELS: u32 = 100_000;
+
+/// Reads a channel count: a whole number from 0 to [`MAX_CHANNELS`].
+pub fn parse_channel_count(name: &str, text: &str) -> Result<u32, DomainError> {
+    let reason = || format!("expected a whole number from 0 to {MAX_CHANNELS}");
+    if text.is_empty() || text.len() > 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DomainError::invalid(name, text, reason()));
+    }
+    match text.parse::<u32>() {
+        Ok(count) if count <= MAX_CHANNELS => Ok(count),
+        _ => Err(DomainError::invalid(name, text, reason())),
+    }
+}
+
+/// A number's channel settings (`CHANNELS_LIMIT`, `CHANNELS_ONDEMAND`), set by DID.UPDATE;
+/// routing uses the limit as the number's concurrent-call limit. `None` is unset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Channels {
+    pub limit: Option<u32>,
+    pub ondemand: Option<u32>,
+}
+
 /// A number as its holder sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Did {
@@ -137,4 +160,26 @@ pub struct Did {
     pub rate_plan_id: RatePlanId,
     pub title: String,
     pub account_number: AccountNumber,
+    /// When the current holder's order was placed (`ORDER_DATE`).
+    pub ordered_at: Option<Timestamp>,
+    pub channels: Channels,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_CHANNELS, parse_channel_count};
+
+    #[test]
+    fn channel_counts_are_whole_numbers_up_to_the_maximum() {
+        assert_eq!(parse_channel_count("CHANNELS_LIMIT", "0"), Ok(0));
+        assert_eq!(parse_channel_count("CHANNELS_LIMIT", "007"), Ok(7));
+        assert_eq!(
+            parse_channel_count("CHANNELS_LIMIT", &MAX_CHANNELS.to_string()),
+            Ok(MAX_CHANNELS)
+        );
+        for bad in ["", "-1", "1.5", "two", " 3", "100001", "99999999999"] {
+            let e = parse_channel_count("CHANNELS_LIMIT", bad).unwrap_err();
+            assert!(e.to_string().contains("CHANNELS_LIMIT"), "{e}");
+        }
+    }
 }

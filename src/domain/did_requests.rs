@@ -4,7 +4,8 @@
 
 use super::{AccountNumber, Caller, Did, DidType, E164, Timestamp};
 
-/// Exact-match filters of DID.LIST and DID.UPDATE, AND-combined; `None` matches all.
+/// Exact-match filters of DID.LIST and DID.UPDATE, AND-combined; `None` matches all, and
+/// `Some(None)` of a channel count matches numbers where it is unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DidFilter {
     pub did_type: Option<DidType>,
@@ -14,6 +15,8 @@ pub struct DidFilter {
     pub call_forward_type: Option<String>,
     pub call_forward_to: Option<String>,
     pub title: Option<String>,
+    pub channels_limit: Option<Option<u32>>,
+    pub channels_ondemand: Option<Option<u32>>,
 }
 
 /// DID.LIST.
@@ -35,7 +38,8 @@ pub struct DidPage {
 }
 
 /// Settings of DID.UPDATE with patch semantics: `None` leaves a setting as it is,
-/// `Some("")` clears it. Values are validated before they get here.
+/// `Some("")` (or `Some(None)` for a channel count) clears it. Values are validated before
+/// they get here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoutingPatch {
     pub sms_url: Option<String>,
@@ -44,6 +48,8 @@ pub struct RoutingPatch {
     pub call_forward_type: Option<String>,
     pub call_forward_to: Option<String>,
     pub title: Option<String>,
+    pub channels_limit: Option<Option<u32>>,
+    pub channels_ondemand: Option<Option<u32>>,
 }
 
 impl RoutingPatch {
@@ -56,6 +62,8 @@ impl RoutingPatch {
             ("CALL_FORWARD_TYPE", self.call_forward_type.is_some()),
             ("CALL_FORWARD_TO", self.call_forward_to.is_some()),
             ("TITLE", self.title.is_some()),
+            ("CHANNELS_LIMIT", self.channels_limit.is_some()),
+            ("CHANNELS_ONDEMAND", self.channels_ondemand.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -110,6 +118,8 @@ pub struct NumberRecord {
     pub sms_url: String,
     pub sms_email: String,
     pub sms_phone: String,
+    pub channels_limit: Option<i64>,
+    pub channels_ondemand: Option<i64>,
     pub release_at: Option<Timestamp>,
     pub history: Vec<NumberEvent>,
 }

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     InternalError,
     CountryNotFound,
     StateNotFound,
+    /// The v1 gateway's `action=sms` on a server with no SMS gateway configured.
+    SmsNotConfigured,
 }
 
 impl ErrorCode {
@@ -54,6 +56,7 @@ impl ErrorCode {
             ErrorCode::InternalError => "INTERNAL_ERROR",
             ErrorCode::CountryNotFound => "COUNTRY_NOT_FOUND",
             ErrorCode::StateNotFound => "STATE_NOT_FOUND",
+            ErrorCode::SmsNotConfigured => "SMS_NOT_CONFIGURED",
         }
     }
 }

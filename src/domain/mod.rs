@@ -19,8 +19,8 @@ pub mod routing;
 
 pub use account::{AccountNumber, Caller};
 pub use catalog::{AreaId, CountryId, RatePlanId};
-pub use clock::{Clock, SystemClock, Timestamp};
-pub use did::{CallForwardType, Did, DidStatus, DidType, Routing};
+pub use clock::{Clock, SystemClock, Timestamp, utc_date_time};
+pub use did::{CallForwardType, Channels, Did, DidStatus, DidType, Routing};
 pub use e164::E164;
 pub use error::{DomainError, ErrorCode};
 pub use money::Money;

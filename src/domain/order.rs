@@ -1,7 +1,8 @@
 //! An order for numbers, as validated from a request, and what it produced.
 
 use super::{
-    AccountNumber, AreaId, Caller, Did, DidStatus, DidType, E164, Money, RatePlanId, Routing,
+    AccountNumber, AreaId, Caller, Channels, Did, DidStatus, DidType, E164, Money, RatePlanId,
+    Routing, Timestamp,
 };
 
 /// The most numbers one DID.ORDER may ask for unless configured otherwise.
@@ -55,8 +56,13 @@ pub struct OrderPlan {
 }
 
 impl OrderPlan {
-    /// The DIDs the order buys (or would buy), as the response lists them.
-    pub fn receipt(&self, request: &OrderRequest, order_id: Option<i64>) -> OrderReceipt {
+    /// The DIDs the order buys (or would buy), as the response lists them, ordered `at`.
+    pub fn receipt(
+        &self,
+        request: &OrderRequest,
+        order_id: Option<i64>,
+        at: Timestamp,
+    ) -> OrderReceipt {
         let dids = self
             .numbers
             .iter()
@@ -72,6 +78,8 @@ impl OrderPlan {
                 rate_plan_id: request.rate_plan_id.clone(),
                 title: request.title.clone(),
                 account_number: request.holder.clone(),
+                ordered_at: Some(at),
+                channels: Channels::default(),
             })
             .collect();
         OrderReceipt {

@@ -49,17 +49,46 @@ pub fn check_new_account(new: &NewAccount, parent_account: Option<&Account>) -> 
     Ok(())
 }
 
+/// A value for a `numbers` column, as a filter compares it or a patch writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnValue {
+    Text(String),
+    Int(i64),
+    /// SQL NULL: a filter matches it with `IS NULL`, a patch writes it.
+    Null,
+}
+
+impl ColumnValue {
+    fn count(count: Option<u32>) -> ColumnValue {
+        count.map_or(ColumnValue::Null, |c| ColumnValue::Int(i64::from(c)))
+    }
+}
+
 /// The `numbers` columns a DID filter matches exactly, with their values (only the
 /// filters that are set), in a fixed order.
-pub fn filter_columns(filter: &DidFilter) -> Vec<(&'static str, String)> {
+pub fn filter_columns(filter: &DidFilter) -> Vec<(&'static str, ColumnValue)> {
+    let text = |value: &Option<String>| value.clone().map(ColumnValue::Text);
     [
-        ("did_type", filter.did_type.map(|t| t.as_str().to_owned())),
-        ("e164", filter.e164.as_ref().map(|e| e.to_string())),
-        ("sms_email", filter.sms_email.clone()),
-        ("sms_url", filter.sms_url.clone()),
-        ("call_forward_type", filter.call_forward_type.clone()),
-        ("call_forward_to", filter.call_forward_to.clone()),
-        ("title", filter.title.clone()),
+        (
+            "did_type",
+            filter
+                .did_type
+                .map(|t| ColumnValue::Text(t.as_str().to_owned())),
+        ),
+        (
+            "e164",
+            filter.e164.as_ref().map(|e| ColumnValue::Text(e.to_string())),
+        ),
+        ("sms_email", text(&filter.sms_email)),
+        ("sms_url", text(&filter.sms_url)),
+        ("call_forward_type", text(&filter.call_forward_type)),
+        ("call_forward_to", text(&filter.call_forward_to)),
+        ("title", text(&filter.title)),
+        ("channels_limit", filter.channels_limit.map(ColumnValue::count)),
+        (
+            "channels_ondemand",
+            filter.channels_ondemand.map(ColumnValue::count),
+        ),
     ]
     .into_iter()
     .filter_map(|(column, value)| value.map(|v| (column, v)))
@@ -68,17 +97,23 @@ pub fn filter_columns(filter: &DidFilter) -> Vec<(&'static str, String)> {
 
 /// The `numbers` columns a routing patch sets, with their values; at least one, or
 /// MISSING_PARAMETER.
-pub fn patch_columns(patch: &RoutingPatch) -> StoreResult<Vec<(&'static str, String)>> {
-    let columns: Vec<(&'static str, String)> = [
-        ("sms_url", &patch.sms_url),
-        ("sms_email", &patch.sms_email),
-        ("sms_phone", &patch.sms_phone),
-        ("call_forward_type", &patch.call_forward_type),
-        ("call_forward_to", &patch.call_forward_to),
-        ("title", &patch.title),
+pub fn patch_columns(patch: &RoutingPatch) -> StoreResult<Vec<(&'static str, ColumnValue)>> {
+    let text = |value: &Option<String>| value.clone().map(ColumnValue::Text);
+    let columns: Vec<(&'static str, ColumnValue)> = [
+        ("sms_url", text(&patch.sms_url)),
+        ("sms_email", text(&patch.sms_email)),
+        ("sms_phone", text(&patch.sms_phone)),
+        ("call_forward_type", text(&patch.call_forward_type)),
+        ("call_forward_to", text(&patch.call_forward_to)),
+        ("title", text(&patch.title)),
+        ("channels_limit", patch.channels_limit.map(ColumnValue::count)),
+        (
+            "channels_ondemand",
+            patch.channels_ondemand.map(ColumnValue::count),
+        ),
     ]
     .into_iter()
-    .filter_map(|(column, value)| value.clone().map(|v| (column, v)))
+    .filter_map(|(column, value)| value.map(|v| (column, v)))
     .collect();
     if columns.is_empty() {
         return Err(DomainError::missing("a setting to change").into());

@@ -111,7 +111,18 @@ async fn imported_prices_are_what_orders_charge(backend: Backend) {
         .iter()
         .map(|p| (p.rate_plan_id.as_str(), p.monthly100, p.setup100))
         .collect();
-    assert_eq!(plans, [("SU", 200, 350), ("VALUE", 50, 0)]);
+    // SU from the imported country price, VALUE from the imported area price; the others
+    // keep the bundled catalog's US defaults.
+    assert_eq!(
+        plans,
+        [
+            ("DIRECTVALUE", 69, 0),
+            ("OU", 249, 249),
+            ("PU", 49, 0),
+            ("SU", 200, 350),
+            ("VALUE", 50, 0)
+        ]
+    );
     let none = app
         .store
         .area_plans(&AreaId::parse("a", "1.213").unwrap(), DidType::TollFree)

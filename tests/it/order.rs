@@ -65,7 +65,11 @@ async fn the_seed_request_buys_one_complete_did(backend: Backend) {
             "MONTHLY100",
             "RATE_PLAN_ID",
             "TITLE",
-            "ACCOUNT_NUMBER"
+            "ACCOUNT_NUMBER",
+            "ORDER_DATE",
+            "PAID_UNTIL",
+            "CHANNELS_LIMIT",
+            "CHANNELS_ONDEMAND",
         ]
     );
     let did = |name: &str| reply.did_attr(name)[0].clone();
@@ -86,6 +90,10 @@ async fn the_seed_request_buys_one_complete_did(backend: Backend) {
         did("ACCOUNT_NUMBER"),
         app.main.account.account_number.as_str()
     );
+    assert_eq!(did("ORDER_DATE"), "2026-01-01 00:00:00", "the test clock's start");
+    assert_eq!(did("PAID_UNTIL"), "", "no monthly billing yet");
+    assert_eq!(did("CHANNELS_LIMIT"), "");
+    assert_eq!(did("CHANNELS_ONDEMAND"), "");
     assert_eq!(
         app.balance(&app.main).await,
         Money(crate::support::CREDIT.0 - SU_NY.0)

@@ -1,7 +1,8 @@
 //! The Anveo-compatible API (`anveo-api.md`): both transports are read into one
 //! [`request::ApiRequest`], authenticated ([`auth`]), served by one action table
 //! ([`dispatch`]) and written back by [`response`]. Every answer is HTTP 200 with an XML
-//! envelope; failures carry a stable code ([`error`]).
+//! envelope; failures carry a stable code ([`error`]) at the start of the `ERROR` text
+//! and in the [`ERROR_CODE_HEADER`](crate::api::ERROR_CODE_HEADER).
 
 pub mod actions;
 pub mod auth;
@@ -15,10 +16,10 @@ use std::time::Instant;
 
 use axum::body::{Body as HttpBody, to_bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
-use crate::api::AppState;
+use crate::api::{AppState, ERROR_CODE_HEADER};
 use dispatch::RequestContext;
 use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
@@ -41,6 +42,48 @@ pub async fn serve_v2(State(app): State<AppState>, RawQuery(query): RawQuery) ->
     let started = Instant::now();
     let request = request::parse_v2(query.as_deref().unwrap_or(""));
     answer(&app, "v2", request, started).await
+}
+
+/// `POST /api/v2.asp`: public clients POST either the v3 XML document (served exactly as
+/// v3) or the v2 keys as a form, possibly with more keys in the query string.
+pub async fn serve_v2_post(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: HttpBody,
+) -> HttpResponse {
+    let started = Instant::now();
+    let request = match to_bytes(body, MAX_BODY_BYTES).await {
+        Err(_) => Err(MalformedRequest(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+        ))),
+        Ok(bytes) if is_xml_document(&headers, &bytes) => request::parse_v3(&bytes),
+        Ok(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(form) => request::parse_v2_form(query.as_deref().unwrap_or(""), form),
+            Err(_) => Err(MalformedRequest(
+                "the form body is not valid UTF-8 (percent-encode its values)".into(),
+            )),
+        },
+    };
+    answer(&app, "v2", request, started).await
+}
+
+/// Whether a POSTed body is an XML document rather than a form: an XML content type, or
+/// (since some clients send XML as a form or with no type at all) a body that starts
+/// with `<` once a byte order mark and white space are skipped.
+fn is_xml_document(headers: &HeaderMap, body: &[u8]) -> bool {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.contains("xml") {
+        return true;
+    }
+    let body = body.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(body);
+    body.iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|&first| first == b'<')
 }
 
 /// Authenticates and runs a parsed request, logs one line, and writes the XML answer.
@@ -69,9 +112,9 @@ async fn answer(
             }
         }
     };
-    let (result, body) = match &outcome {
-        Ok(response) => ("SUCCESS", response.to_xml()),
-        Err(e) => (e.code.as_str(), error_xml(e.code, &e.message)),
+    let (result, answer) = match &outcome {
+        Ok(response) => ("SUCCESS", xml(response.to_xml())),
+        Err(e) => (e.code.as_str(), error_answer(e)),
     };
     tracing::info!(
         request_id = %request_id,
@@ -82,11 +125,26 @@ async fn answer(
         latency_us = started.elapsed().as_micros() as u64,
         "api request"
     );
-    xml(body)
+    answer
 }
 
 fn xml(body: Vec<u8>) -> HttpResponse {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
+}
+
+/// A failure: the XML error document with the code repeated in [`ERROR_CODE_HEADER`].
+fn error_answer(error: &ApiError) -> HttpResponse {
+    (
+        [
+            (header::CONTENT_TYPE, CONTENT_TYPE),
+            (
+                header::HeaderName::from_static(ERROR_CODE_HEADER),
+                error.code.as_str(),
+            ),
+        ],
+        error_xml(error.code, &error.message),
+    )
+        .into_response()
 }
 
 /// A short random id tying a log line to the number history rows it caused.

@@ -1,6 +1,7 @@
 //! Reading typed parameters out of an [`ApiRequest`], with the spec's error for each
 //! way a value can be wrong.
 
+use crate::domain::did::parse_channel_count;
 use crate::domain::did_requests::DidFilter;
 use crate::domain::{AccountNumber, CallForwardType, Caller, DidType, DomainError, E164};
 
@@ -131,5 +132,17 @@ pub fn did_filter(request: &ApiRequest) -> Result<DidFilter, DomainError> {
         },
         call_forward_to: text("FILTER.CALL_FORWARD_TO"),
         title: text("FILTER.TITLE"),
+        channels_limit: channel_count(request, "FILTER.CHANNELS_LIMIT")?,
+        channels_ondemand: channel_count(request, "FILTER.CHANNELS_ONDEMAND")?,
     })
+}
+
+/// A channel count parameter: `None` when absent, `Some(None)` when present and empty
+/// (unset), else a whole number from 0 to [`MAX_CHANNELS`](crate::domain::did::MAX_CHANNELS).
+pub fn channel_count(request: &ApiRequest, name: &str) -> Result<Option<Option<u32>>, DomainError> {
+    match request.param(name) {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(text) => parse_channel_count(name, text).map(|count| Some(Some(count))),
+    }
 }

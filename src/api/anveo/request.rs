@@ -19,7 +19,9 @@ mod xml;
 
 use std::collections::BTreeMap;
 
-pub use query::parse_v2;
+use crate::api::form::snippet;
+
+pub use query::{parse_v2, parse_v2_form};
 pub(crate) use xml::is_xml_char;
 pub use xml::parse_v3;
 
@@ -35,16 +37,6 @@ pub struct MalformedRequest(pub String);
 /// Shorthand for building a [`MalformedRequest`].
 fn malformed(sentence: impl Into<String>) -> MalformedRequest {
     MalformedRequest(sentence.into())
-}
-
-/// Client text quoted in an error sentence, cut short so a hostile request cannot make
-/// the error response as large as itself.
-fn snippet(text: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text.to_owned(),
-    }
 }
 
 /// One API call, whichever transport carried it.

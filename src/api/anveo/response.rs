@@ -1,6 +1,7 @@
 //! Writing responses: the `RESPONSE` envelope of `anveo-api.md` §3 around a RESULT, named
-//! VALUEs and one body (`DIDS`, `COUNTRIES`, `STATES` or `AREAS`), and the error form
-//! with its stable `CODE`.
+//! VALUEs and one body (`DIDS`, `COUNTRIES`, `STATES` or `AREAS`), and the error form:
+//! `<ERROR>CODE: sentence</ERROR>` with no attribute, exactly as Anveo documents it, since
+//! real clients find errors with `/<ERROR>(.*?)<\/ERROR>/`.
 //!
 //! The layout is fixed so clients that compare text keep working: the declaration line
 //! exactly as Anveo writes it, two spaces of indentation per level, attributes in the
@@ -16,7 +17,7 @@ use quick_xml::escape::{escape, partial_escape};
 
 use super::request::is_xml_char;
 use crate::domain::catalog::{AreaListing, CountryListing, PlanPrice, StateListing};
-use crate::domain::{Did, ErrorCode};
+use crate::domain::{Did, ErrorCode, utc_date_time};
 
 /// The Content-Type of every response.
 pub const CONTENT_TYPE: &str = "application/xml; charset=UTF-8";
@@ -94,11 +95,13 @@ impl Response {
     }
 }
 
-/// The error document: `<RESULT>ERROR</RESULT>` and `<ERROR CODE="...">message</ERROR>`.
+/// The error document: `<RESULT>ERROR</RESULT>` and `<ERROR>CODE: sentence</ERROR>`,
+/// nothing else (no VALUE, no body), so a client that turns every element with attributes
+/// into a row sees none.
 pub fn error_xml(code: ErrorCode, message: &str) -> Vec<u8> {
     let mut out = XmlOut::begin();
     out.text_element("RESULT", None, "ERROR");
-    out.text_element("ERROR", Some(("CODE", code.as_str())), message);
+    out.text_element("ERROR", None, &format!("{}: {message}", code.as_str()));
     out.end()
 }
 
@@ -176,6 +179,14 @@ impl XmlOut {
         write!(self.buf, " {name}=\"{}\"", value.into()).expect("writing to a Vec cannot fail");
     }
 
+    /// A count, or the empty string when unset.
+    fn attr_count(&mut self, name: &str, value: Option<u32>) {
+        match value {
+            Some(count) => self.attr_int(name, count),
+            None => self.attr(name, ""),
+        }
+    }
+
     fn attr_bool(&mut self, name: &str, value: bool) {
         self.attr(name, if value { "true" } else { "false" });
     }
@@ -209,7 +220,8 @@ impl XmlOut {
         self.close_tag(1, name);
     }
 
-    /// The 14 attributes of `anveo-api.md` §3.1, in that order.
+    /// The 14 attributes of `anveo-api.md` §3.1, in that order, then didhub's four:
+    /// ORDER_DATE, PAID_UNTIL, CHANNELS_LIMIT, CHANNELS_ONDEMAND.
     fn did(&mut self, did: &Did) {
         self.open_tag(2, "DID");
         self.attr("E164", did.e164.as_str());
@@ -226,6 +238,11 @@ impl XmlOut {
         self.attr("RATE_PLAN_ID", did.rate_plan_id.as_str());
         self.attr("TITLE", &did.title);
         self.attr("ACCOUNT_NUMBER", did.account_number.as_str());
+        self.attr("ORDER_DATE", &did.ordered_at.map(utc_date_time).unwrap_or_default());
+        // Numbers are paid once, at the order, until monthly billing is built.
+        self.attr("PAID_UNTIL", "");
+        self.attr_count("CHANNELS_LIMIT", did.channels.limit);
+        self.attr_count("CHANNELS_ONDEMAND", did.channels.ondemand);
         self.self_close();
     }
 

@@ -14,15 +14,17 @@ use crate::domain::did_requests::{
     NumberRecord,
 };
 use crate::domain::{
-    AccountNumber, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId, Routing,
+    AccountNumber, Channels, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId,
+    Routing,
 };
-use crate::store::rules::filter_columns;
+use crate::store::rules::{ColumnValue, filter_columns};
 use crate::store::{Dids, StoreError, StoreResult};
 
 /// Columns of [`did_from_row`], from `numbers n JOIN areas a JOIN countries c`.
 pub(super) const DID_SELECT: &str = "SELECT n.e164, n.did_type, n.sms_url, n.sms_email, \
      n.sms_phone, n.call_forward_type, n.call_forward_to, n.state, c.name, a.name, \
-     a.area_code, n.monthly100, n.rate_plan_id, n.title, n.account_number \
+     a.area_code, n.monthly100, n.rate_plan_id, n.title, n.account_number, n.assigned_at, \
+     n.channels_limit, n.channels_ondemand \
      FROM numbers n JOIN areas a ON a.area_id = n.area_id \
      JOIN countries c ON c.country_id = a.country_id";
 
@@ -36,6 +38,13 @@ pub(super) fn stored_account_number(text: String) -> StoreResult<AccountNumber> 
 
 pub(super) fn stored_e164(text: &str) -> StoreResult<E164> {
     E164::parse("stored e164", text).map_err(|e| stored("e164", e))
+}
+
+/// A stored channel count (BIGINT) back as the domain's `u32`.
+fn stored_count(count: Option<i64>) -> StoreResult<Option<u32>> {
+    count
+        .map(|c| u32::try_from(c).map_err(|_| StoreError::Backend(format!("stored count {c}"))))
+        .transpose()
 }
 
 pub(super) fn did_from_row(row: &Row) -> StoreResult<Did> {
@@ -68,6 +77,11 @@ pub(super) fn did_from_row(row: &Row) -> StoreResult<Did> {
             .map_err(|e| stored("rate_plan_id", e))?,
         title: row.try_get(13)?,
         account_number: stored_account_number(holder.unwrap_or_default())?,
+        ordered_at: row.try_get(15)?,
+        channels: Channels {
+            limit: stored_count(row.try_get(16)?)?,
+            ondemand: stored_count(row.try_get(17)?)?,
+        },
     })
 }
 
@@ -82,21 +96,40 @@ pub(super) async fn load_dids(c: &impl GenericClient, numbers: &[String]) -> Sto
     rows.iter().map(did_from_row).collect()
 }
 
+/// A bound parameter of a query built at run time.
+pub(super) type SqlValue = Box<dyn ToSql + Sync + Send>;
+
+/// A column value as PostgreSQL binds it.
+pub(super) fn sql_value(value: ColumnValue) -> SqlValue {
+    match value {
+        ColumnValue::Text(text) => Box::new(text),
+        ColumnValue::Int(int) => Box::new(int),
+        ColumnValue::Null => Box::new(None::<i64>),
+    }
+}
+
 /// A WHERE clause over `numbers n` selecting the holder's numbers that match `filter`,
 /// with its parameters (the holder is the first).
-pub(super) fn filter_clause(holder: &AccountNumber, filter: &DidFilter) -> (String, Vec<String>) {
+pub(super) fn filter_clause(holder: &AccountNumber, filter: &DidFilter) -> (String, Vec<SqlValue>) {
     let mut sql = String::from("n.account_number = $1");
-    let mut values = vec![holder.to_string()];
+    let mut values: Vec<SqlValue> = vec![Box::new(holder.to_string())];
     for (column, value) in filter_columns(filter) {
-        values.push(value);
-        sql.push_str(&format!(" AND n.{column} = ${}", values.len()));
+        if value == ColumnValue::Null {
+            sql.push_str(&format!(" AND n.{column} IS NULL"));
+        } else {
+            values.push(sql_value(value));
+            sql.push_str(&format!(" AND n.{column} = ${}", values.len()));
+        }
     }
     (sql, values)
 }
 
 /// Parameters for a query, in order.
-pub(super) fn as_params(values: &[String]) -> Vec<&(dyn ToSql + Sync)> {
-    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+pub(super) fn as_params(values: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
+    values
+        .iter()
+        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+        .collect()
 }
 
 #[async_trait]

@@ -13,7 +13,7 @@ pub(super) async fn number_record(
         .prepare_cached(
             "SELECT e164, area_id, did_type, state, account_number, rate_plan_id, monthly100,
                     title, call_forward_type, call_forward_to, sms_url, sms_email, sms_phone,
-                    release_at
+                    release_at, channels_limit, channels_ondemand
              FROM numbers WHERE e164 = $1",
         )
         .await?;
@@ -35,6 +35,8 @@ pub(super) async fn number_record(
         sms_email: r.try_get(11)?,
         sms_phone: r.try_get(12)?,
         release_at: r.try_get(13)?,
+        channels_limit: r.try_get(14)?,
+        channels_ondemand: r.try_get(15)?,
         history: Vec::new(),
     };
     let events = c

@@ -9,7 +9,7 @@
 use deadpool_postgres::GenericClient;
 
 use super::accounts::account_in_tree;
-use super::dids::{as_params, filter_clause, load_dids};
+use super::dids::{as_params, filter_clause, load_dids, sql_value};
 use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateRequest};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
 use crate::store::StoreResult;
@@ -48,7 +48,7 @@ pub(super) async fn update_dids(
     let patch = &request.patch;
     let mut set = Vec::new();
     for (column, value) in patch_columns(patch)? {
-        values.push(value);
+        values.push(sql_value(value));
         set.push(format!("{column} = ${}", values.len()));
     }
     let filter_values = values.len() - set.len();
@@ -202,6 +202,7 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
             "UPDATE numbers SET state = 'available', account_number = NULL, order_id = NULL,
                rate_plan_id = NULL, monthly100 = NULL, title = '', sms_url = '', sms_email = '',
                sms_phone = '', call_forward_type = '', call_forward_to = '', assigned_at = NULL,
+               channels_limit = NULL, channels_ondemand = NULL,
                canceled_at = NULL, release_at = NULL
              WHERE e164 = $1 AND state = 'aging'",
         )

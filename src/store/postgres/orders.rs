@@ -25,14 +25,14 @@ use crate::store::{Orders, StoreResult};
 impl Orders for PostgresStore {
     async fn place_order(&self, request: OrderRequest) -> StoreResult<OrderReceipt> {
         let mut client = self.client().await?;
+        let now = self.clock.now();
         if request.dry_run {
             let snapshot = begin_snapshot(&mut client).await?;
             let outcome = plan_order(&snapshot, &request, Pick::Look)
                 .await
-                .map(|plan| plan.receipt(&request, None));
+                .map(|plan| plan.receipt(&request, None, now));
             return finish(snapshot, outcome).await;
         }
-        let now = self.clock.now();
         let tx = begin(&mut client).await?;
         let outcome = place(&tx, &request, now).await;
         finish(tx, outcome).await
@@ -46,7 +46,7 @@ async fn place(
 ) -> StoreResult<OrderReceipt> {
     let plan = plan_order(c, request, Pick::Lock).await?;
     let order_id = commit_order(c, request, &plan, now).await?;
-    Ok(plan.receipt(request, Some(order_id)))
+    Ok(plan.receipt(request, Some(order_id), now))
 }
 
 /// How the numbers are picked: locked for a real order, only looked at for a dry run.

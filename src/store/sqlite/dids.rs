@@ -14,15 +14,17 @@ use crate::domain::did_requests::{
     NumberRecord,
 };
 use crate::domain::{
-    AccountNumber, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId, Routing,
+    AccountNumber, Channels, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId,
+    Routing,
 };
-use crate::store::rules::filter_columns;
+use crate::store::rules::{ColumnValue, filter_columns};
 use crate::store::{Dids, StoreResult};
 
 /// Columns of [`did_from_row`], from `numbers n JOIN areas a JOIN countries c`.
 pub(super) const DID_SELECT: &str = "SELECT n.e164, n.did_type, n.sms_url, n.sms_email, \
      n.sms_phone, n.call_forward_type, n.call_forward_to, n.state, c.name, a.name, \
-     a.area_code, n.monthly100, n.rate_plan_id, n.title, n.account_number \
+     a.area_code, n.monthly100, n.rate_plan_id, n.title, n.account_number, n.assigned_at, \
+     n.channels_limit, n.channels_ondemand \
      FROM numbers n JOIN areas a ON a.area_id = n.area_id \
      JOIN countries c ON c.country_id = a.country_id";
 
@@ -63,6 +65,11 @@ pub(super) fn did_from_row(row: &Row<'_>) -> rusqlite::Result<Did> {
             .map_err(|e| conversion(12, e))?,
         title: row.get(13)?,
         account_number: stored_account_number(holder.unwrap_or_default())?,
+        ordered_at: row.get(15)?,
+        channels: Channels {
+            limit: row.get(16)?,
+            ondemand: row.get(17)?,
+        },
     })
 }
 
@@ -83,10 +90,23 @@ pub(super) fn filter_clause(holder: &AccountNumber, filter: &DidFilter) -> (Stri
     let mut sql = String::from("n.account_number = ?1");
     let mut values = vec![Value::Text(holder.to_string())];
     for (column, value) in filter_columns(filter) {
-        values.push(Value::Text(value));
-        sql.push_str(&format!(" AND n.{column} = ?{}", values.len()));
+        if value == ColumnValue::Null {
+            sql.push_str(&format!(" AND n.{column} IS NULL"));
+        } else {
+            values.push(sql_value(value));
+            sql.push_str(&format!(" AND n.{column} = ?{}", values.len()));
+        }
     }
     (sql, values)
+}
+
+/// A column value as SQLite binds it.
+pub(super) fn sql_value(value: ColumnValue) -> Value {
+    match value {
+        ColumnValue::Text(text) => Value::Text(text),
+        ColumnValue::Int(int) => Value::Integer(int),
+        ColumnValue::Null => Value::Null,
+    }
 }
 
 #[async_trait]

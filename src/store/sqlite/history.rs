@@ -10,7 +10,7 @@ pub(super) fn number_record(conn: &Connection, e164: &str) -> StoreResult<Option
         .prepare_cached(
             "SELECT e164, area_id, did_type, state, account_number, rate_plan_id, monthly100,
                     title, call_forward_type, call_forward_to, sms_url, sms_email, sms_phone,
-                    release_at
+                    release_at, channels_limit, channels_ondemand
              FROM numbers WHERE e164 = ?1",
         )?
         .query_row([e164], |r| {
@@ -29,6 +29,8 @@ pub(super) fn number_record(conn: &Connection, e164: &str) -> StoreResult<Option
                 sms_email: r.get(11)?,
                 sms_phone: r.get(12)?,
                 release_at: r.get(13)?,
+                channels_limit: r.get(14)?,
+                channels_ondemand: r.get(15)?,
                 history: Vec::new(),
             })
         })

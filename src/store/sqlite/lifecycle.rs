@@ -2,11 +2,10 @@
 //! cancellation into aging, and release back to stock. Every change writes a row to
 //! `number_events` in the same transaction.
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::accounts::account_in_tree;
-use super::dids::{filter_clause, load_dids};
+use super::dids::{filter_clause, load_dids, sql_value};
 use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateRequest};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
 use crate::store::StoreResult;
@@ -39,7 +38,7 @@ pub(super) fn update_dids(
     let patch = &request.patch;
     let mut set = Vec::new();
     for (column, value) in patch_columns(patch)? {
-        values.push(Value::Text(value));
+        values.push(sql_value(value));
         set.push(format!("{column} = ?{}", values.len()));
     }
     let mut stmt = conn.prepare(&format!(
@@ -143,6 +142,7 @@ pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64
         "UPDATE numbers SET state = 'available', account_number = NULL, order_id = NULL,
            rate_plan_id = NULL, monthly100 = NULL, title = '', sms_url = '', sms_email = '',
            sms_phone = '', call_forward_type = '', call_forward_to = '', assigned_at = NULL,
+           channels_limit = NULL, channels_ondemand = NULL,
            canceled_at = NULL, release_at = NULL
          WHERE e164 = ?1 AND state = 'aging'",
     )?;

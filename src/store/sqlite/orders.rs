@@ -20,20 +20,20 @@ use crate::store::{Orders, StoreError, StoreResult};
 #[async_trait]
 impl Orders for SqliteStore {
     async fn place_order(&self, request: OrderRequest) -> StoreResult<OrderReceipt> {
+        let now = self.clock.now();
         if request.dry_run {
             return self
                 .reads
-                .read(move |conn| Ok(plan_order(conn, &request)?.0.receipt(&request, None)))
+                .read(move |conn| Ok(plan_order(conn, &request)?.0.receipt(&request, None, now)))
                 .await;
         }
-        let now = self.clock.now();
         // Replayable: planning only reads and finds every customer error before the
         // first write, so orders need no savepoint of their own (see `writer`).
         self.writer
             .write_replayable(move |conn| {
                 let (plan, rows) = plan_order(conn, &request)?;
                 let order_id = commit_order(conn, &request, &plan, &rows, now)?;
-                Ok(plan.receipt(&request, Some(order_id)))
+                Ok(plan.receipt(&request, Some(order_id), now))
             })
             .await
     }

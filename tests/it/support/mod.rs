@@ -324,5 +324,17 @@ async fn read_reply(response: reqwest::Response) -> Reply {
         .unwrap()
         .to_owned();
     assert_eq!(content_type, "application/xml; charset=UTF-8");
-    Reply::parse(&response.text().await.expect("body"))
+    let header_code = response
+        .headers()
+        .get("x-didhub-error-code")
+        .map(|code| code.to_str().expect("an ASCII code").to_owned());
+    let mut reply = Reply::parse(&response.text().await.expect("body"));
+    assert_eq!(
+        reply.result == "ERROR",
+        header_code.is_some(),
+        "X-Didhub-Error-Code is sent exactly on errors:\n{}",
+        reply.raw
+    );
+    reply.header_code = header_code;
+    reply
 }

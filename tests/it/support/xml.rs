@@ -1,4 +1,6 @@
-//! A small reader for didhub's XML responses, so tests can assert on their parts.
+//! A small reader for didhub's XML responses, so tests can assert on their parts. An
+//! error is read as the contract writes it, `<ERROR>CODE: sentence</ERROR>` with no
+//! attribute; the code is what precedes the first `: `.
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -9,6 +11,8 @@ pub struct Reply {
     pub result: String,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// The `X-Didhub-Error-Code` header, when the reply came over HTTP.
+    pub header_code: Option<String>,
     pub values: Vec<(String, String)>,
     /// Every `DID` element's attributes, in document order.
     pub dids: Vec<Vec<(String, String)>>,
@@ -38,7 +42,10 @@ impl Reply {
                         value_name = attr(&e, "NAME").unwrap_or_default();
                     }
                     if name == "ERROR" {
-                        reply.error_code = attr(&e, "CODE");
+                        assert!(
+                            attrs(&e).is_empty(),
+                            "ERROR carries no attribute:\n{raw}"
+                        );
                     }
                     if name == "AREA" {
                         reply.elements.push((name.clone(), attrs(&e)));
@@ -70,7 +77,12 @@ impl Reply {
                 Event::End(_) => {
                     match path.pop().as_deref() {
                         Some("RESULT") => reply.result = text.trim().to_owned(),
-                        Some("ERROR") => reply.error_message = Some(text.trim().to_owned()),
+                        Some("ERROR") => {
+                            let text = text.trim();
+                            let (code, message) = text.split_once(": ").unwrap_or((text, ""));
+                            reply.error_code = Some(code.to_owned());
+                            reply.error_message = Some(message.to_owned());
+                        }
                         Some("VALUE") => reply
                             .values
                             .push((value_name.clone(), text.trim().to_owned())),
@@ -113,6 +125,11 @@ impl Reply {
             "expected SUCCESS, got:\n{}",
             self.raw
         );
+        assert!(
+            self.header_code.is_none(),
+            "a success carries no X-Didhub-Error-Code:\n{}",
+            self.raw
+        );
         self
     }
 
@@ -125,6 +142,14 @@ impl Reply {
             self.raw
         );
         assert_eq!(self.code(), code, "wrong code in:\n{}", self.raw);
+        if let Some(header) = &self.header_code {
+            assert_eq!(header, code, "X-Didhub-Error-Code of:\n{}", self.raw);
+        }
+        assert!(
+            self.values.is_empty() && self.dids.is_empty() && self.elements.is_empty(),
+            "an error answer holds RESULT and ERROR only:\n{}",
+            self.raw
+        );
         assert!(
             self.error_message.as_deref().is_some_and(|m| !m.is_empty()),
             "an error needs a message:\n{}",

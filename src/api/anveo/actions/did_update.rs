@@ -1,5 +1,5 @@
-//! DID.UPDATE (`anveo-api.md` §4.2): patch the routing and title of the holder's Active
-//! DIDs matching the filters, all in one transaction.
+//! DID.UPDATE (`anveo-api.md` §4.2): patch the routing, title and channel settings of the
+//! holder's Active DIDs matching the filters, all in one transaction.
 //!
 //! Patch semantics: an absent setting is unchanged, present and empty clears it. Call
 //! routing is a pair: a non-empty CALL_FORWARD_TYPE needs CALL_FORWARD_TO (validated for
@@ -16,7 +16,7 @@ use crate::domain::{CallForwardType, DomainError};
 
 use super::super::dispatch::RequestContext;
 use super::super::error::ApiError;
-use super::super::params::{account_or_caller, did_filter, label};
+use super::super::params::{account_or_caller, channel_count, did_filter, label};
 use super::super::request::ApiRequest;
 use super::super::response::{Body, Response};
 
@@ -60,10 +60,13 @@ pub fn routing_patch(request: &ApiRequest) -> Result<RoutingPatch, DomainError> 
             Some(_) => Some(label(request, "TITLE", MAX_TITLE_CHARS)?),
             None => None,
         },
+        channels_limit: channel_count(request, "CHANNELS_LIMIT")?,
+        channels_ondemand: channel_count(request, "CHANNELS_ONDEMAND")?,
     };
     if patch == RoutingPatch::default() {
         return Err(DomainError::missing(
-            "SMS_URL, SMS_EMAIL, SMS_PHONE, CALL_FORWARD_TYPE, CALL_FORWARD_TO or TITLE",
+            "SMS_URL, SMS_EMAIL, SMS_PHONE, CALL_FORWARD_TYPE, CALL_FORWARD_TO, TITLE, \
+             CHANNELS_LIMIT or CHANNELS_ONDEMAND",
         ));
     }
     Ok(patch)

@@ -1,5 +1,6 @@
 //! The v2 transport: a GET query string (`userkey=..&action=..&param[NAME]=..&var[X]=..`)
-//! read into an [`ApiRequest`].
+//! read into an [`ApiRequest`] ([`parse_v2`]), or the same keys POSTed as a form body,
+//! possibly with more of them in the query string ([`parse_v2_form`]).
 //!
 //! Every key and every value is decoded on its own (`+` is a space, then percent
 //! decoding), so an encoded `&` or `=` inside a value never splits it. `userkey` and
@@ -8,9 +9,7 @@
 //! Keys the API does not know are ignored, since clients add cache-busters; like every
 //! pair, they must still decode to UTF-8.
 
-use std::borrow::Cow;
-
-use percent_encoding::percent_decode_str;
+use crate::api::form;
 
 use super::{ApiRequest, MAX_BODY_BYTES, MalformedRequest, RequestParts, malformed, snippet};
 
@@ -25,55 +24,71 @@ enum QueryKey<'k> {
 
 /// Reads a raw query string (without the leading `?`).
 pub fn parse_v2(query: &str) -> Result<ApiRequest, MalformedRequest> {
-    if query.len() > MAX_BODY_BYTES {
-        return Err(malformed(format!(
-            "the query string is {} bytes long; at most {MAX_BODY_BYTES} bytes are accepted",
-            query.len()
-        )));
+    request_from_pairs(decoded_pairs(query, "query string")?)
+}
+
+/// Reads a POSTed form body (`application/x-www-form-urlencoded`) together with the
+/// query string of the same request: the keys of both count, and a key given in both
+/// must have the same value in both (once it counts once), else the request is refused.
+pub fn parse_v2_form(query: &str, form: &str) -> Result<ApiRequest, MalformedRequest> {
+    let mut pairs = decoded_pairs(query, "query string")?;
+    let from_query = pairs.len();
+    for (key, value) in decoded_pairs(form, "form body")? {
+        let same_key = |(k, _): &&(String, String)| canonical_key(k) == canonical_key(&key);
+        match pairs[..from_query].iter().find(same_key) {
+            Some((_, given)) if *given == value => {}
+            Some(_) => {
+                return Err(malformed(format!(
+                    "the key '{}' is given in both the query string and the form body, \
+                     with different values",
+                    snippet(&key)
+                )));
+            }
+            None => pairs.push((key, value)),
+        }
     }
+    request_from_pairs(pairs)
+}
+
+/// Every pair of a query string or form body, decoded ([`crate::api::form`]).
+fn decoded_pairs(source: &str, what: &str) -> Result<Vec<(String, String)>, MalformedRequest> {
+    form::decoded_pairs(source, what, MAX_BODY_BYTES).map_err(MalformedRequest)
+}
+
+fn request_from_pairs(pairs: Vec<(String, String)>) -> Result<ApiRequest, MalformedRequest> {
     let mut userkey: Option<String> = None;
     let mut action: Option<String> = None;
     let mut parts = RequestParts::default();
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(raw_key, "key")?;
-        let value = decode(raw_value, "value")?;
-        match classify(&key)? {
-            QueryKey::UserKey => set_once(&mut userkey, &value, "userkey")?,
-            QueryKey::Action => set_once(&mut action, &value, "action")?,
+    for (key, value) in &pairs {
+        match classify(key)? {
+            QueryKey::UserKey => set_once(&mut userkey, value, "userkey")?,
+            QueryKey::Action => set_once(&mut action, value, "action")?,
             QueryKey::Param(name) => {
-                parts.add_param(name, &value, &format!("param[{}]", snippet(name)))?
+                parts.add_param(name, value, &format!("param[{}]", snippet(name)))?
             }
             QueryKey::Variable(name) => {
-                parts.add_variable(name, &value, &format!("var[{}]", snippet(name)))?
+                parts.add_variable(name, value, &format!("var[{}]", snippet(name)))?
             }
             QueryKey::Ignored => {}
         }
     }
-    let action = action.ok_or_else(|| malformed("the query string has no action"))?;
+    let action = action.ok_or_else(|| malformed("the request gives no action"))?;
     if action.trim().is_empty() {
-        return Err(malformed("the action in the query string is empty"));
+        return Err(malformed("the action of the request is empty"));
     }
     Ok(parts.into_request(userkey.as_deref().unwrap_or(""), &action))
 }
 
-/// `+` as space, then percent decoding; the result must be UTF-8. `what` is "key" or
-/// "value", for the error sentence.
-fn decode(raw: &str, what: &str) -> Result<String, MalformedRequest> {
-    let spaced: Cow<'_, str> = if raw.contains('+') {
-        Cow::Owned(raw.replace('+', " "))
-    } else {
-        Cow::Borrowed(raw)
-    };
-    percent_decode_str(&spaced)
-        .decode_utf8()
-        .map(Cow::into_owned)
-        .map_err(|_| {
-            malformed(format!(
-                "the query {what} '{}' does not decode to valid UTF-8",
-                snippet(raw)
-            ))
-        })
+/// A decoded key as it counts: `USERKEY` and `userkey` are the same key, and so are
+/// `PARAM[X]` and `param[X]` (the NAME inside the brackets is exact).
+fn canonical_key(key: &str) -> String {
+    match classify(key) {
+        Ok(QueryKey::UserKey) => "userkey".to_owned(),
+        Ok(QueryKey::Action) => "action".to_owned(),
+        Ok(QueryKey::Param(name)) => format!("param[{name}]"),
+        Ok(QueryKey::Variable(name)) => format!("var[{name}]"),
+        Ok(QueryKey::Ignored) | Err(_) => key.to_owned(),
+    }
 }
 
 fn classify(key: &str) -> Result<QueryKey<'_>, MalformedRequest> {

@@ -1,7 +1,7 @@
 //! The v2 reader: every accepted form, and every refusal with the reason it gives.
 
 use super::super::{ApiRequest, MAX_BODY_BYTES};
-use super::parse_v2;
+use super::{parse_v2, parse_v2_form};
 
 fn parse(query: &str) -> ApiRequest {
     parse_v2(query).unwrap_or_else(|e| panic!("refused: {e}\n{query}"))
@@ -130,15 +130,15 @@ fn refuses_a_query_over_the_limit() {
 fn refuses_what_does_not_decode_to_utf8() {
     assert_refused(
         "action=A&param[T]=%E9t%E9",
-        "the query value '%E9t%E9' does not decode to valid UTF-8",
+        "the query string value '%E9t%E9' does not decode to valid UTF-8",
     );
     assert_refused(
         "action=A&param[%FF]=1",
-        "the query key 'param[%FF]' does not decode",
+        "the query string key 'param[%FF]' does not decode",
     );
     assert_refused("userkey=%C3&action=A", "not decode to valid UTF-8");
     // every pair is decoded, even one whose key is then ignored
-    assert_refused("action=A&_=%FF", "the query value '%FF' does not decode");
+    assert_refused("action=A&_=%FF", "the query string value '%FF' does not decode");
 }
 
 #[test]
@@ -193,12 +193,61 @@ fn refuses_a_doubled_userkey_or_action() {
 
 #[test]
 fn refuses_a_missing_or_empty_action() {
-    assert_refused("userkey=k", "the query string has no action");
-    assert_refused("", "the query string has no action");
+    assert_refused("userkey=k", "the request gives no action");
+    assert_refused("", "the request gives no action");
     assert_refused(
         "userkey=k&action=",
-        "the action in the query string is empty",
+        "the action of the request is empty",
     );
     assert_refused("userkey=k&action=+%20", "is empty");
     assert_refused("userkey=k&action", "is empty");
+}
+
+// ---- a POSTed form, with the query string of the same request ------------------------
+
+#[test]
+fn a_form_body_reads_like_a_query_string() {
+    let request = parse_v2_form("", "USERKEY=abc&action=DID.LIST&param[LIMIT]=5").unwrap();
+    assert_eq!(request.userkey, "abc");
+    assert_eq!(request.action, "DID.LIST");
+    assert_eq!(request.param("LIMIT"), Some("5"));
+}
+
+#[test]
+fn a_form_and_its_query_string_are_read_together() {
+    let request = parse_v2_form("action=DID.LIST&param[LIMIT]=5", "userkey=abc").unwrap();
+    assert_eq!(request.userkey, "abc");
+    assert_eq!(request.action, "DID.LIST");
+    assert_eq!(request.param("LIMIT"), Some("5"));
+}
+
+#[test]
+fn a_key_in_both_with_the_same_value_counts_once() {
+    let request = parse_v2_form("USERKEY=abc&action=DID.LIST", "userkey=abc").unwrap();
+    assert_eq!(request.userkey, "abc");
+}
+
+#[test]
+fn a_key_in_both_with_different_values_is_refused() {
+    for (query, form) in [
+        ("userkey=abc&action=DID.LIST", "USERKEY=def"),
+        ("action=DID.LIST", "action=DID.ORDER&userkey=k"),
+        ("action=DID.LIST&param[LIMIT]=5", "PARAM[LIMIT]=6&userkey=k"),
+    ] {
+        let e = parse_v2_form(query, form).expect_err(form);
+        assert!(e.0.contains("different values"), "{}", e.0);
+    }
+}
+
+#[test]
+fn a_key_given_twice_in_the_form_is_refused() {
+    let e = parse_v2_form("", "userkey=a&action=DID.LIST&param[X]=1&param[X]=1").unwrap_err();
+    assert!(e.0.contains("more than once"), "{}", e.0);
+}
+
+#[test]
+fn an_oversized_form_is_refused() {
+    let form = format!("action=DID.LIST&param[T]={}", "a".repeat(MAX_BODY_BYTES));
+    let e = parse_v2_form("", &form).unwrap_err();
+    assert!(e.0.contains("form body"), "{}", e.0);
 }

@@ -5,7 +5,7 @@ use super::*;
 // ---- DIDs -------------------------------------------------------------------------
 
 #[test]
-fn a_did_has_all_fourteen_attributes_in_order() {
+fn a_did_has_the_fourteen_attributes_then_didhubs_four_in_order() {
     let xml = Response::success()
         .with_body(Body::Dids(vec![sample_did()]))
         .to_xml();
@@ -13,7 +13,9 @@ fn a_did_has_all_fourteen_attributes_in_order() {
         SMS_URL=\"https://example.com/sms?a=1&amp;b=2\" SMS_EMAIL=\"\" CALL_FORWARD_TYPE=\"SIP_URI\" \
         CALL_FORWARD_TO=\"sip:$[E164]$@pbx.example.com:5060\" STATUS=\"Active\" \
         COUNTRY_NAME=\"UNITED STATES\" AREA_NAME=\"New York\" AREA_CODE=\"212\" MONTHLY100=\"149\" \
-        RATE_PLAN_ID=\"SU\" TITLE=\"front desk\" ACCOUNT_NUMBER=\"1234567895\"/>\n";
+        RATE_PLAN_ID=\"SU\" TITLE=\"front desk\" ACCOUNT_NUMBER=\"1234567895\" \
+        ORDER_DATE=\"2026-03-01 12:30:05\" PAID_UNTIL=\"\" CHANNELS_LIMIT=\"4\" \
+        CHANNELS_ONDEMAND=\"0\"/>\n";
     assert_eq!(
         as_text(xml.clone()),
         format!(
@@ -40,6 +42,10 @@ fn a_did_has_all_fourteen_attributes_in_order() {
             ("RATE_PLAN_ID", "SU"),
             ("TITLE", "front desk"),
             ("ACCOUNT_NUMBER", "1234567895"),
+            ("ORDER_DATE", "2026-03-01 12:30:05"),
+            ("PAID_UNTIL", ""),
+            ("CHANNELS_LIMIT", "4"),
+            ("CHANNELS_ONDEMAND", "0"),
         ]
     );
 }
@@ -51,19 +57,25 @@ fn unset_fields_are_written_as_empty_attributes() {
     did.title.clear();
     did.status = DidStatus::Canceled;
     did.did_type = DidType::TollFree;
+    did.ordered_at = None;
+    did.channels = Channels::default();
     let elements = read_back(
         &Response::success()
             .with_body(Body::Dids(vec![did]))
             .to_xml(),
     );
     let attributes = names_and_values(&elements[3]);
-    assert_eq!(attributes.len(), 14);
+    assert_eq!(attributes.len(), 18);
     for name in [
         "SMS_URL",
         "SMS_EMAIL",
         "CALL_FORWARD_TYPE",
         "CALL_FORWARD_TO",
         "TITLE",
+        "ORDER_DATE",
+        "PAID_UNTIL",
+        "CHANNELS_LIMIT",
+        "CHANNELS_ONDEMAND",
     ] {
         assert!(attributes.contains(&(name, "")), "{name}");
     }

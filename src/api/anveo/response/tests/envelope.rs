@@ -47,7 +47,7 @@ fn getbalance_carries_the_balance_as_its_result() {
 }
 
 #[test]
-fn an_error_carries_its_code_and_sentence() {
+fn an_error_is_its_code_and_sentence_in_a_bare_error_element() {
     let xml = as_text(error_xml(
         ErrorCode::NotEnoughStock,
         "not enough stock in AREA_ID '1.212': QUANTITY 5 requested, 2 available",
@@ -55,32 +55,34 @@ fn an_error_carries_its_code_and_sentence() {
     assert_eq!(
         xml,
         format!(
-            "{HEAD}  <RESULT>ERROR</RESULT>\n  <ERROR CODE=\"NOT_ENOUGH_STOCK\">not enough stock in \
+            "{HEAD}  <RESULT>ERROR</RESULT>\n  <ERROR>NOT_ENOUGH_STOCK: not enough stock in \
              AREA_ID '1.212': QUANTITY 5 requested, 2 available</ERROR>\n</RESPONSE>\n"
         )
     );
     let elements = read_back(xml.as_bytes());
+    assert_eq!(elements.len(), 3, "RESPONSE, RESULT and ERROR only");
     assert_eq!(elements[2].name, "ERROR");
-    assert_eq!(
-        names_and_values(&elements[2]),
-        [("CODE", "NOT_ENOUGH_STOCK")]
+    assert!(
+        names_and_values(&elements[2]).is_empty(),
+        "ERROR has no attributes"
     );
     assert_eq!(
         elements[2].text,
-        "not enough stock in AREA_ID '1.212': QUANTITY 5 requested, 2 available"
+        "NOT_ENOUGH_STOCK: not enough stock in AREA_ID '1.212': QUANTITY 5 requested, 2 available"
     );
 }
 
 #[test]
-fn every_code_is_written_as_given_by_the_domain() {
+fn every_code_starts_the_error_text_as_given_by_the_domain() {
     for code in [
         ErrorCode::AuthFailed,
         ErrorCode::MalformedRequest,
+        ErrorCode::ServiceUnavailable,
         ErrorCode::InternalError,
     ] {
         let elements = read_back(&error_xml(code, "m"));
         assert_eq!(elements[1].text, "ERROR");
-        assert_eq!(names_and_values(&elements[2]), [("CODE", code.as_str())]);
+        assert_eq!(elements[2].text, format!("{}: m", code.as_str()));
     }
 }
 
@@ -90,7 +92,7 @@ fn an_error_message_is_escaped() {
     let xml = error_xml(ErrorCode::InvalidParameter, message);
     let elements = read_back(&xml);
     assert_eq!(elements.len(), 3, "no element was injected");
-    assert_eq!(elements[2].text, message);
+    assert_eq!(elements[2].text, format!("INVALID_PARAMETER: {message}"));
 }
 
 // ---- escaping -----------------------------------------------------------------------

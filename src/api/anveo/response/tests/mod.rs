@@ -6,7 +6,9 @@ use quick_xml::{Reader, XmlVersion};
 
 use super::*;
 use crate::domain::catalog::{AreaListing, CountryListing, PlanPrice, StateListing};
-use crate::domain::{AccountNumber, DidStatus, DidType, E164, Money, RatePlanId, Routing};
+use crate::domain::{
+    AccountNumber, Channels, DidStatus, DidType, E164, Money, RatePlanId, Routing,
+};
 
 const HEAD: &str = "<?xml version=\"1.0\" standalone=\"no\" ?>\n<RESPONSE>\n";
 
@@ -115,6 +117,12 @@ fn sample_did() -> Did {
         rate_plan_id: RatePlanId::default_plan(),
         title: "front desk".to_owned(),
         account_number: AccountNumber::parse("ACCOUNT_NUMBER", "1234567895").unwrap(),
+        // 2026-03-01 12:30:05 UTC.
+        ordered_at: Some(1_772_368_205),
+        channels: Channels {
+            limit: Some(4),
+            ondemand: Some(0),
+        },
     }
 }
 

@@ -1,0 +1,166 @@
+//! Anveo's v1 plain-text gateway, `/api/v1.asp` (`sms.md`): `GET` with the keys in the
+//! query string, or a form `POST` (keys in the body, and possibly in the query string).
+//!
+//! Every answer is HTTP 200 `text/plain` in Anveo's `result=...^error=...` form
+//! ([`reply`]), whatever went wrong: public clients read a bare 404 or an empty body as
+//! a sent message. Keys are matched in any letter case. The caller is authenticated
+//! exactly as on v2/v3 (`apikey` is a USERKEY, `signature` its SIGNATURE), so the same
+//! cache and rules apply.
+//!
+//! `action=sms` is the only action; until an SMS gateway (Kannel) is configured it
+//! answers `SMS_NOT_CONFIGURED`.
+
+pub mod reply;
+
+use std::time::Instant;
+
+use axum::body::{Body as HttpBody, to_bytes};
+use axum::extract::{RawQuery, State};
+use axum::response::Response as HttpResponse;
+
+use crate::api::AppState;
+use crate::api::anveo::auth;
+use crate::api::anveo::error::ApiError;
+use crate::api::anveo::request::{ApiRequest, MAX_BODY_BYTES};
+use crate::api::form::{decoded_pairs, snippet};
+use crate::domain::{Caller, ErrorCode};
+
+/// The keys of one v1 call, lower-cased names to values.
+#[derive(Debug, Default)]
+struct V1Keys(Vec<(String, String)>);
+
+impl V1Keys {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+    }
+
+    /// Adds the pairs of one source; a key already given with another value is refused.
+    fn add(&mut self, pairs: Vec<(String, String)>) -> Result<(), ApiError> {
+        for (key, value) in pairs {
+            let key = key.to_ascii_lowercase();
+            match self.get(&key) {
+                Some(given) if given == value.trim() => {}
+                Some(_) => {
+                    return Err(malformed(format!(
+                        "the key '{}' is given twice with different values",
+                        snippet(&key)
+                    )));
+                }
+                None => self.0.push((key, value)),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn malformed(sentence: String) -> ApiError {
+    ApiError::new(ErrorCode::MalformedRequest, sentence)
+}
+
+/// `GET /api/v1.asp?apikey=...&action=sms&...`.
+pub async fn serve_v1_get(State(app): State<AppState>, RawQuery(query): RawQuery) -> HttpResponse {
+    let started = Instant::now();
+    let keys = read_keys(query.as_deref().unwrap_or(""), "");
+    answer(&app, keys, started).await
+}
+
+/// `POST /api/v1.asp` with a form body.
+pub async fn serve_v1_post(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    body: HttpBody,
+) -> HttpResponse {
+    let started = Instant::now();
+    let keys = match to_bytes(body, MAX_BODY_BYTES).await {
+        Err(_) => Err(malformed(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
+        ))),
+        Ok(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(form) => read_keys(query.as_deref().unwrap_or(""), form),
+            Err(_) => Err(malformed(
+                "the form body is not valid UTF-8 (percent-encode its values)".into(),
+            )),
+        },
+    };
+    answer(&app, keys, started).await
+}
+
+fn read_keys(query: &str, form: &str) -> Result<V1Keys, ApiError> {
+    let mut keys = V1Keys::default();
+    for (source, what) in [(query, "query string"), (form, "form body")] {
+        keys.add(decoded_pairs(source, what, MAX_BODY_BYTES).map_err(malformed)?)?;
+    }
+    Ok(keys)
+}
+
+async fn answer(
+    app: &AppState,
+    keys: Result<V1Keys, ApiError>,
+    started: Instant,
+) -> HttpResponse {
+    let action = keys
+        .as_ref()
+        .ok()
+        .and_then(|k| k.get("action"))
+        .map(|a| snippet(a))
+        .unwrap_or_default();
+    let outcome = match keys {
+        Err(e) => Err(e),
+        Ok(keys) => run(app, &keys).await,
+    };
+    let result = match &outcome {
+        Ok(_) => "SUCCESS",
+        Err(e) => e.code.as_str(),
+    };
+    tracing::info!(
+        transport = "v1",
+        action = %action,
+        result,
+        latency_us = started.elapsed().as_micros() as u64,
+        "api request"
+    );
+    match outcome {
+        Ok(fields) => reply::success(&fields),
+        Err(e) => reply::error(&e),
+    }
+}
+
+/// Authenticates the caller, then runs the action; the fields of a success answer.
+async fn run(app: &AppState, keys: &V1Keys) -> Result<Vec<(&'static str, String)>, ApiError> {
+    let caller = authenticate(app, keys).await?;
+    match keys.get("action").unwrap_or("") {
+        action if action.eq_ignore_ascii_case("sms") => send_sms(&caller),
+        "" => Err(ApiError::new(
+            ErrorCode::UnknownAction,
+            "the key action is missing; the v1 gateway serves action=sms",
+        )),
+        other => Err(ApiError::new(
+            ErrorCode::UnknownAction,
+            format!(
+                "action '{}' is not supported; the v1 gateway serves action=sms",
+                snippet(other)
+            ),
+        )),
+    }
+}
+
+async fn authenticate(app: &AppState, keys: &V1Keys) -> Result<Caller, ApiError> {
+    let mut request = ApiRequest::new(keys.get("apikey").unwrap_or(""), "v1");
+    if let Some(signature) = keys.get("signature") {
+        request = request.with_param("SIGNATURE", signature);
+    }
+    auth::authenticate(app.store.as_ref(), &app.auth, &request)
+        .await
+        .map_err(|e| ApiError::new(e.code, e.message.replace("USERKEY", "apikey")))
+}
+
+/// `action=sms`: no SMS gateway is configured on this server yet.
+fn send_sms(_caller: &Caller) -> Result<Vec<(&'static str, String)>, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::SmsNotConfigured,
+        "SMS sending is not configured on this server; the message was not sent",
+    ))
+}

@@ -1,0 +1,61 @@
+//! The v1 gateway's answer: one line of `name=value` fields joined by `^`, as Anveo
+//! writes it (`result=success^error=^parts=1^...` or `result=error^error=<text>`), HTTP
+//! 200 `text/plain`. A failure's text starts with its stable code (`AUTH_FAILED: ...`),
+//! which is also sent in the `X-Didhub-Error-Code` header.
+
+use axum::http::header;
+use axum::http::header::HeaderName;
+use axum::response::{IntoResponse, Response as HttpResponse};
+
+use crate::api::ERROR_CODE_HEADER;
+use crate::api::anveo::error::ApiError;
+
+/// The Content-Type of every v1 answer.
+pub const CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
+
+/// `result=success^error=^` and the fields, in order.
+pub fn success(fields: &[(&str, String)]) -> HttpResponse {
+    let mut line = String::from("result=success^error=");
+    for (name, value) in fields {
+        line.push('^');
+        line.push_str(name);
+        line.push('=');
+        line.push_str(&field_value(value));
+    }
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], line).into_response()
+}
+
+/// `result=error^error=CODE: sentence`.
+pub fn error(error: &ApiError) -> HttpResponse {
+    let text = format!("{}: {}", error.code.as_str(), error.message);
+    (
+        [
+            (header::CONTENT_TYPE, CONTENT_TYPE),
+            (
+                HeaderName::from_static(ERROR_CODE_HEADER),
+                error.code.as_str(),
+            ),
+        ],
+        format!("result=error^error={}", field_value(&text)),
+    )
+        .into_response()
+}
+
+/// A value as it can stand in the line: no `^` (the separator) and no line break.
+fn field_value(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c == '^' || c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_value;
+
+    #[test]
+    fn a_value_cannot_break_the_line() {
+        assert_eq!(field_value("a^b\nc\rd"), "a b c d");
+        assert_eq!(field_value("plain: text"), "plain: text");
+    }
+}
