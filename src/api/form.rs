@@ -38,7 +38,10 @@ pub fn decoded_pairs(
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-            Ok((decode(raw_key, what, "key")?, decode(raw_value, what, "value")?))
+            Ok((
+                decode(raw_key, what, "key")?,
+                decode(raw_value, what, "value")?,
+            ))
         })
         .collect()
 }

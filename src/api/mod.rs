@@ -81,10 +81,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v2.asp",
             get(anveo::serve_v2).post(anveo::serve_v2_post),
         )
-        .route(
-            "/api/v1.asp",
-            get(v1::serve_v1_get).post(v1::serve_v1_post),
-        )
+        .route("/api/v1.asp", get(v1::serve_v1_get).post(v1::serve_v1_post))
         .route("/health", get(health))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

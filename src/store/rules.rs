@@ -77,14 +77,20 @@ pub fn filter_columns(filter: &DidFilter) -> Vec<(&'static str, ColumnValue)> {
         ),
         (
             "e164",
-            filter.e164.as_ref().map(|e| ColumnValue::Text(e.to_string())),
+            filter
+                .e164
+                .as_ref()
+                .map(|e| ColumnValue::Text(e.to_string())),
         ),
         ("sms_email", text(&filter.sms_email)),
         ("sms_url", text(&filter.sms_url)),
         ("call_forward_type", text(&filter.call_forward_type)),
         ("call_forward_to", text(&filter.call_forward_to)),
         ("title", text(&filter.title)),
-        ("channels_limit", filter.channels_limit.map(ColumnValue::count)),
+        (
+            "channels_limit",
+            filter.channels_limit.map(ColumnValue::count),
+        ),
         (
             "channels_ondemand",
             filter.channels_ondemand.map(ColumnValue::count),
@@ -106,7 +112,10 @@ pub fn patch_columns(patch: &RoutingPatch) -> StoreResult<Vec<(&'static str, Col
         ("call_forward_type", text(&patch.call_forward_type)),
         ("call_forward_to", text(&patch.call_forward_to)),
         ("title", text(&patch.title)),
-        ("channels_limit", patch.channels_limit.map(ColumnValue::count)),
+        (
+            "channels_limit",
+            patch.channels_limit.map(ColumnValue::count),
+        ),
         (
             "channels_ondemand",
             patch.channels_ondemand.map(ColumnValue::count),

@@ -5,9 +5,11 @@
 #[macro_use]
 mod support;
 
+mod anveo_clients;
 mod auth_cache;
 mod catalog;
 mod catalog_lists;
+mod channels;
 mod cli;
 mod concurrency;
 mod customer_flow;
@@ -19,5 +21,8 @@ mod lifecycle;
 mod multi_process;
 mod order;
 mod order_errors;
+mod rate_plans;
 mod store_copy;
+mod v1_gateway;
+mod v2_post;
 mod wire_errors;

@@ -90,7 +90,11 @@ async fn the_seed_request_buys_one_complete_did(backend: Backend) {
         did("ACCOUNT_NUMBER"),
         app.main.account.account_number.as_str()
     );
-    assert_eq!(did("ORDER_DATE"), "2026-01-01 00:00:00", "the test clock's start");
+    assert_eq!(
+        did("ORDER_DATE"),
+        "2026-01-01 00:00:00",
+        "the test clock's start"
+    );
     assert_eq!(did("PAID_UNTIL"), "", "no monthly billing yet");
     assert_eq!(did("CHANNELS_LIMIT"), "");
     assert_eq!(did("CHANNELS_ONDEMAND"), "");

@@ -238,7 +238,10 @@ impl XmlOut {
         self.attr("RATE_PLAN_ID", did.rate_plan_id.as_str());
         self.attr("TITLE", &did.title);
         self.attr("ACCOUNT_NUMBER", did.account_number.as_str());
-        self.attr("ORDER_DATE", &did.ordered_at.map(utc_date_time).unwrap_or_default());
+        self.attr(
+            "ORDER_DATE",
+            &did.ordered_at.map(utc_date_time).unwrap_or_default(),
+        );
         // Numbers are paid once, at the order, until monthly billing is built.
         self.attr("PAID_UNTIL", "");
         self.attr_count("CHANNELS_LIMIT", did.channels.limit);

@@ -96,16 +96,12 @@ fn read_keys(query: &str, form: &str) -> Result<V1Keys, ApiError> {
     Ok(keys)
 }
 
-async fn answer(
-    app: &AppState,
-    keys: Result<V1Keys, ApiError>,
-    started: Instant,
-) -> HttpResponse {
+async fn answer(app: &AppState, keys: Result<V1Keys, ApiError>, started: Instant) -> HttpResponse {
     let action = keys
         .as_ref()
         .ok()
         .and_then(|k| k.get("action"))
-        .map(|a| snippet(a))
+        .map(snippet)
         .unwrap_or_default();
     let outcome = match keys {
         Err(e) => Err(e),

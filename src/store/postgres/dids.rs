@@ -14,8 +14,7 @@ use crate::domain::did_requests::{
     NumberRecord,
 };
 use crate::domain::{
-    AccountNumber, Channels, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId,
-    Routing,
+    AccountNumber, Channels, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId, Routing,
 };
 use crate::store::rules::{ColumnValue, filter_columns};
 use crate::store::{Dids, StoreError, StoreResult};

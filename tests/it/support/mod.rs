@@ -5,6 +5,7 @@
 
 #[macro_use]
 pub mod backend;
+pub mod raw;
 mod snapshot;
 pub mod xml;
 
@@ -22,6 +23,7 @@ use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
 pub use backend::{Backend, TestDatabase, skip_postgres};
+pub use raw::RawAnswer;
 pub use snapshot::{Snapshot, numbers_digest};
 pub use xml::Reply;
 

@@ -42,10 +42,7 @@ impl Reply {
                         value_name = attr(&e, "NAME").unwrap_or_default();
                     }
                     if name == "ERROR" {
-                        assert!(
-                            attrs(&e).is_empty(),
-                            "ERROR carries no attribute:\n{raw}"
-                        );
+                        assert!(attrs(&e).is_empty(), "ERROR carries no attribute:\n{raw}");
                     }
                     if name == "AREA" {
                         reply.elements.push((name.clone(), attrs(&e)));

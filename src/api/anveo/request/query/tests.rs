@@ -138,7 +138,10 @@ fn refuses_what_does_not_decode_to_utf8() {
     );
     assert_refused("userkey=%C3&action=A", "not decode to valid UTF-8");
     // every pair is decoded, even one whose key is then ignored
-    assert_refused("action=A&_=%FF", "the query string value '%FF' does not decode");
+    assert_refused(
+        "action=A&_=%FF",
+        "the query string value '%FF' does not decode",
+    );
 }
 
 #[test]
@@ -195,10 +198,7 @@ fn refuses_a_doubled_userkey_or_action() {
 fn refuses_a_missing_or_empty_action() {
     assert_refused("userkey=k", "the request gives no action");
     assert_refused("", "the request gives no action");
-    assert_refused(
-        "userkey=k&action=",
-        "the action of the request is empty",
-    );
+    assert_refused("userkey=k&action=", "the action of the request is empty");
     assert_refused("userkey=k&action=+%20", "is empty");
     assert_refused("userkey=k&action", "is empty");
 }
