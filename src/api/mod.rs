@@ -5,6 +5,7 @@
 pub mod anveo;
 pub mod auth_cache;
 pub mod form;
+pub mod long_target;
 pub mod v1;
 
 use std::sync::Arc;

@@ -26,8 +26,13 @@ pub fn success(fields: &[(&str, String)]) -> HttpResponse {
 }
 
 /// `result=error^error=CODE: sentence`.
-pub fn error(error: &ApiError) -> HttpResponse {
+pub fn error_line(error: &ApiError) -> String {
     let text = format!("{}: {}", error.code.as_str(), error.message);
+    format!("result=error^error={}", field_value(&text))
+}
+
+/// The failure answer: [`error_line`] with the code in `X-Didhub-Error-Code`.
+pub fn error(error: &ApiError) -> HttpResponse {
     (
         [
             (header::CONTENT_TYPE, CONTENT_TYPE),
@@ -36,7 +41,7 @@ pub fn error(error: &ApiError) -> HttpResponse {
                 error.code.as_str(),
             ),
         ],
-        format!("result=error^error={}", field_value(&text)),
+        error_line(error),
     )
         .into_response()
 }
