@@ -1,5 +1,6 @@
-//! URL-encoded `key=value` pairs, as query strings and form bodies carry them, for every
-//! surface that reads them (the v2 API and the v1 SMS gateway).
+//! URL-encoded `key=value` pairs, as query strings and form bodies carry them, and the
+//! bounded reading of request bodies, for every surface that reads them (the v2/v3 API
+//! and the v1 SMS gateway).
 //!
 //! Every key and every value is decoded on its own (`+` is a space, then percent
 //! decoding), so an encoded `&` or `=` inside a value never splits it, and a value that
@@ -8,7 +9,21 @@
 
 use std::borrow::Cow;
 
+use axum::body::{Body, Bytes, to_bytes};
 use percent_encoding::percent_decode_str;
+
+/// A request body of at most `max_bytes`, or the sentence saying why it was not read.
+pub async fn read_body(body: Body, max_bytes: usize) -> Result<Bytes, String> {
+    to_bytes(body, max_bytes).await.map_err(|_| {
+        format!("the request body is larger than {max_bytes} bytes or could not be read")
+    })
+}
+
+/// A form body as text: UTF-8, its values percent-encoded.
+pub fn form_text(body: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(body)
+        .map_err(|_| "the form body is not valid UTF-8 (percent-encode its values)".to_owned())
+}
 
 /// Client text quoted in an error sentence, cut short so a hostile request cannot make
 /// the error answer as large as itself.

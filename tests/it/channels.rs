@@ -2,7 +2,7 @@
 //! stored with patch semantics, validated, filtered on, returned on every DID element,
 //! kept across a move, and cleared when the number returns to stock.
 
-use didhub::domain::{DidType, E164};
+use didhub::domain::E164;
 
 use crate::support::{Backend, Reply, TestApp};
 
@@ -12,14 +12,6 @@ on_both_backends!(
     invalid_channel_settings_fail_and_change_nothing,
     order_date_and_channels_survive_a_move_and_clear_on_release
 );
-
-async fn app_with_numbers(backend: Backend, count: u32) -> (TestApp, Vec<String>) {
-    let app = TestApp::spawn(backend).await;
-    app.stock("1.212", DidType::Geographic, count as usize)
-        .await;
-    let numbers = app.order(&app.main, "1.212", count).await;
-    (app, numbers)
-}
 
 /// CHANNELS_LIMIT and CHANNELS_ONDEMAND of each DID in a reply.
 fn channels(reply: &Reply) -> Vec<(String, String)> {
@@ -35,7 +27,7 @@ fn pair(limit: &str, ondemand: &str) -> (String, String) {
 }
 
 async fn channel_settings_are_stored_with_patch_semantics(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 2).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 2).await;
     let first = [("FILTER.E164", numbers[0].as_str())];
     let update = |settings: Vec<(&'static str, &'static str)>| {
         let mut params = first.to_vec();
@@ -80,7 +72,7 @@ async fn channel_settings_are_stored_with_patch_semantics(backend: Backend) {
 }
 
 async fn channel_filters_select_exactly_their_matches(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 3).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 3).await;
     for (e164, limit) in [(&numbers[0], "2"), (&numbers[1], "10")] {
         app.main_v3(
             "DID.UPDATE",
@@ -125,7 +117,7 @@ async fn channel_filters_select_exactly_their_matches(backend: Backend) {
 }
 
 async fn invalid_channel_settings_fail_and_change_nothing(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 1).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 1).await;
     let before = app.snapshot().await;
     for (name, value) in [
         ("CHANNELS_LIMIT", "-1"),
@@ -168,7 +160,7 @@ async fn invalid_channel_settings_fail_and_change_nothing(backend: Backend) {
 }
 
 async fn order_date_and_channels_survive_a_move_and_clear_on_release(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 1).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 1).await;
     let e164 = numbers[0].as_str();
     app.main_v3(
         "DID.UPDATE",

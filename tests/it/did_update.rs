@@ -1,8 +1,6 @@
 //! DID.UPDATE (§4.2): CALL_FORWARD_TO per type, SMS settings, patch semantics, and
 //! failures that change nothing.
 
-use didhub::domain::DidType;
-
 use crate::support::{Backend, Params, TestApp};
 
 on_both_backends!(
@@ -11,16 +9,8 @@ on_both_backends!(
     one_invalid_setting_fails_the_whole_request
 );
 
-async fn app_with_numbers(backend: Backend, count: u32) -> (TestApp, Vec<String>) {
-    let app = TestApp::spawn(backend).await;
-    app.stock("1.212", DidType::Geographic, count as usize)
-        .await;
-    let numbers = app.order(&app.main, "1.212", count).await;
-    (app, numbers)
-}
-
 async fn every_call_forward_type_accepts_valid_and_refuses_invalid_targets(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 2).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 2).await;
     let cases = [
         (
             "SIP_URI",
@@ -88,7 +78,7 @@ async fn every_call_forward_type_accepts_valid_and_refuses_invalid_targets(backe
 }
 
 async fn patch_semantics_keep_absent_settings_and_clear_empty_ones(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 3).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 3).await;
     app.main_v3(
         "DID.UPDATE",
         &[
@@ -147,7 +137,7 @@ async fn patch_semantics_keep_absent_settings_and_clear_empty_ones(backend: Back
 }
 
 async fn one_invalid_setting_fails_the_whole_request(backend: Backend) {
-    let (app, numbers) = app_with_numbers(backend, 2).await;
+    let (app, numbers) = TestApp::with_numbers(backend, 2).await;
     let long_title = "x".repeat(256);
     let sub = app.sub.account.account_number.to_string();
     let other = app.other.account.account_number.to_string();

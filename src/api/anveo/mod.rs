@@ -14,12 +14,12 @@ pub mod response;
 
 use std::time::Instant;
 
-use axum::body::{Body as HttpBody, to_bytes};
+use axum::body::Body as HttpBody;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
-use crate::api::{AppState, ERROR_CODE_HEADER};
+use crate::api::{AppState, ERROR_CODE_HEADER, form};
 use dispatch::RequestContext;
 use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
@@ -28,12 +28,10 @@ use response::{CONTENT_TYPE, error_xml};
 /// `POST /api/v3.asp`: an XML REQUEST document.
 pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpResponse {
     let started = Instant::now();
-    let request = match to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => request::parse_v3(&bytes),
-        Err(_) => Err(MalformedRequest(format!(
-            "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
-        ))),
-    };
+    let request = form::read_body(body, MAX_BODY_BYTES)
+        .await
+        .map_err(MalformedRequest)
+        .and_then(|bytes| request::parse_v3(&bytes));
     answer(&app, "v3", request, started).await
 }
 
@@ -53,17 +51,12 @@ pub async fn serve_v2_post(
     body: HttpBody,
 ) -> HttpResponse {
     let started = Instant::now();
-    let request = match to_bytes(body, MAX_BODY_BYTES).await {
-        Err(_) => Err(MalformedRequest(format!(
-            "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
-        ))),
+    let request = match form::read_body(body, MAX_BODY_BYTES).await {
+        Err(sentence) => Err(MalformedRequest(sentence)),
         Ok(bytes) if is_xml_document(&headers, &bytes) => request::parse_v3(&bytes),
-        Ok(bytes) => match std::str::from_utf8(&bytes) {
-            Ok(form) => request::parse_v2_form(query.as_deref().unwrap_or(""), form),
-            Err(_) => Err(MalformedRequest(
-                "the form body is not valid UTF-8 (percent-encode its values)".into(),
-            )),
-        },
+        Ok(bytes) => form::form_text(&bytes)
+            .map_err(MalformedRequest)
+            .and_then(|form| request::parse_v2_form(query.as_deref().unwrap_or(""), form)),
     };
     answer(&app, "v2", request, started).await
 }

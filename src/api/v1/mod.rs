@@ -14,7 +14,7 @@ pub mod reply;
 
 use std::time::Instant;
 
-use axum::body::{Body as HttpBody, to_bytes};
+use axum::body::Body as HttpBody;
 use axum::extract::{RawQuery, State};
 use axum::response::Response as HttpResponse;
 
@@ -22,7 +22,7 @@ use crate::api::AppState;
 use crate::api::anveo::auth;
 use crate::api::anveo::error::ApiError;
 use crate::api::anveo::request::{ApiRequest, MAX_BODY_BYTES};
-use crate::api::form::{decoded_pairs, snippet};
+use crate::api::form::{decoded_pairs, form_text, read_body, snippet};
 use crate::domain::{Caller, ErrorCode};
 
 /// The keys of one v1 call, lower-cased names to values.
@@ -74,16 +74,11 @@ pub async fn serve_v1_post(
     body: HttpBody,
 ) -> HttpResponse {
     let started = Instant::now();
-    let keys = match to_bytes(body, MAX_BODY_BYTES).await {
-        Err(_) => Err(malformed(format!(
-            "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
-        ))),
-        Ok(bytes) => match std::str::from_utf8(&bytes) {
-            Ok(form) => read_keys(query.as_deref().unwrap_or(""), form),
-            Err(_) => Err(malformed(
-                "the form body is not valid UTF-8 (percent-encode its values)".into(),
-            )),
-        },
+    let keys = match read_body(body, MAX_BODY_BYTES).await {
+        Err(sentence) => Err(malformed(sentence)),
+        Ok(bytes) => form_text(&bytes)
+            .map_err(malformed)
+            .and_then(|form| read_keys(query.as_deref().unwrap_or(""), form)),
     };
     answer(&app, keys, started).await
 }

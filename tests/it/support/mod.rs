@@ -247,6 +247,15 @@ impl TestApp {
         self.v2(&query).await
     }
 
+    /// A TestApp whose main account holds `count` numbers of 1.212, and their E164s.
+    pub async fn with_numbers(backend: Backend, count: u32) -> (TestApp, Vec<String>) {
+        let app = TestApp::spawn(backend).await;
+        app.stock("1.212", DidType::Geographic, count as usize)
+            .await;
+        let numbers = app.order(&app.main, "1.212", count).await;
+        (app, numbers)
+    }
+
     /// Orders `quantity` numbers of an area for `who` (its own account); their E164s.
     pub async fn order(&self, who: &CreatedAccount, area: &str, quantity: u32) -> Vec<String> {
         let quantity = quantity.to_string();
