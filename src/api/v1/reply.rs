@@ -56,7 +56,37 @@ fn field_value(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::field_value;
+    use axum::body::to_bytes;
+
+    use super::*;
+    use crate::domain::ErrorCode;
+
+    async fn text(response: HttpResponse) -> String {
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
+        let body = to_bytes(response.into_body(), 1024).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_success_is_anveos_line_with_the_fields_in_order() {
+        let fields = [("parts", "2".to_owned()), ("fee", "0.02".to_owned())];
+        assert_eq!(
+            text(success(&fields)).await,
+            "result=success^error=^parts=2^fee=0.02"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_is_its_code_and_sentence_with_the_code_header() {
+        let error = ApiError::new(ErrorCode::AuthFailed, "apikey is not valid ^ at all");
+        let response = super::error(&error);
+        assert_eq!(response.headers()[ERROR_CODE_HEADER], "AUTH_FAILED");
+        assert_eq!(
+            text(response).await,
+            "result=error^error=AUTH_FAILED: apikey is not valid   at all"
+        );
+    }
 
     #[test]
     fn a_value_cannot_break_the_line() {
