@@ -11,6 +11,8 @@ use super::request::MalformedRequest;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Sent as HTTP `Retry-After` (whole seconds): set on RATE_LIMITED.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -18,7 +20,14 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// A failure the client may retry after `wait`.
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 }
 

@@ -4,9 +4,11 @@
 //! envelope; failures carry a stable code ([`error`]).
 
 pub mod actions;
+pub mod admission;
 pub mod auth;
 pub mod dispatch;
 pub mod error;
+pub mod measure;
 pub mod params;
 pub mod request;
 pub mod response;
@@ -19,13 +21,18 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response as HttpResponse};
 
 use crate::api::AppState;
+use crate::api::rate_limit::ClientAddr;
 use dispatch::RequestContext;
 use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
 use response::{CONTENT_TYPE, error_xml};
 
 /// `POST /api/v3.asp`: an XML REQUEST document.
-pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpResponse {
+pub async fn serve_v3(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    body: HttpBody,
+) -> HttpResponse {
     let started = Instant::now();
     let request = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => request::parse_v3(&bytes),
@@ -33,20 +40,25 @@ pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpRespon
             "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
         ))),
     };
-    answer(&app, "v3", request, started).await
+    answer(&app, "v3", client, request, started).await
 }
 
 /// `GET /api/v2.asp?userkey=...&action=...&param[NAME]=...`.
-pub async fn serve_v2(State(app): State<AppState>, RawQuery(query): RawQuery) -> HttpResponse {
+pub async fn serve_v2(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    RawQuery(query): RawQuery,
+) -> HttpResponse {
     let started = Instant::now();
     let request = request::parse_v2(query.as_deref().unwrap_or(""));
-    answer(&app, "v2", request, started).await
+    answer(&app, "v2", client, request, started).await
 }
 
 /// Authenticates and runs a parsed request, logs one line, and writes the XML answer.
 async fn answer(
     app: &AppState,
     transport: &'static str,
+    client: ClientAddr,
     request: Result<ApiRequest, MalformedRequest>,
     started: Instant,
 ) -> HttpResponse {
@@ -55,7 +67,7 @@ async fn answer(
         Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
         Ok(request) => {
             let action = printable(&request.action);
-            match auth::authenticate(app.store.as_ref(), &app.auth, &request).await {
+            match admission::admit(app, client, &request).await {
                 Err(e) => (action, String::new(), Err(e)),
                 Ok(caller) => {
                     let account = caller.account_number.to_string();
@@ -82,7 +94,14 @@ async fn answer(
         latency_us = started.elapsed().as_micros() as u64,
         "api request"
     );
-    xml(body)
+    measure::record_answer(transport, &action, result, started.elapsed());
+    let mut answer = xml(body);
+    if let Some(wait) = outcome.as_ref().err().and_then(|e| e.retry_after) {
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, wait.as_secs().into());
+    }
+    answer
 }
 
 fn xml(body: Vec<u8>) -> HttpResponse {

@@ -1,0 +1,29 @@
+//! The API's metrics (names in [`crate::telemetry::names`]): one count and one latency
+//! per answered request, and what DID.ORDER sold. Labels come from bounded sets only:
+//! an action the table does not serve is `other`, whatever the client sent.
+
+use std::time::Duration;
+
+use crate::telemetry::names::{API_REQUEST_DURATION, API_REQUESTS, NUMBERS_SOLD, ORDERS};
+
+use super::dispatch::known_action;
+
+/// Records one answered request.
+pub fn record_answer(
+    transport: &'static str,
+    action: &str,
+    result: &'static str,
+    latency: Duration,
+) {
+    let action = known_action(action).unwrap_or("other");
+    metrics::counter!(API_REQUESTS, "transport" => transport, "action" => action, "result" => result)
+        .increment(1);
+    metrics::histogram!(API_REQUEST_DURATION, "transport" => transport, "action" => action)
+        .record(latency.as_secs_f64());
+}
+
+/// Records an order that bought `numbers` numbers.
+pub fn record_order(numbers: usize) {
+    metrics::counter!(ORDERS).increment(1);
+    metrics::counter!(NUMBERS_SOLD).increment(numbers as u64);
+}
