@@ -94,7 +94,7 @@ fn parse_mode(value: &str) -> StoreResult<TlsMode> {
         "verify-full" => TlsMode::VerifyFull,
         other => {
             return Err(StoreError::Rejected(format!(
-                "invalid sslmode '{other}': expected disable, allow, prefer, require, \
+                "invalid PostgreSQL URL: sslmode '{other}' is not disable, allow, prefer, require, \
                  verify-ca or verify-full"
             )));
         }
