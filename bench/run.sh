@@ -11,6 +11,11 @@
 # holding 1,000 numbers, and ANVEO.AREAS.LIST. Prints requests/s, p50/p99/max latency and
 # the ratio to /health, then runs didhub check. For PostgreSQL a fresh database is
 # created next to the one in the URL and dropped afterwards.
+#
+# The rate limits are off unless RATE_LIMIT is set (requests a second per key; the
+# burst is twice that; failed authentications get the same number a minute), and
+# metrics are off unless METRICS=1 (then they are recorded and served on the API port
+# behind a token, scraped once at the end to show they were).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,12 +63,19 @@ else
     URL="${DATABASE%/*}/$PG_DB"
 fi
 export DIDHUB_DATABASE=$URL DIDHUB_LOG=warn
+# 64 connections hammering one key would trip the default limits: off unless asked.
+RATE_LIMIT=${RATE_LIMIT:-0}
+export DIDHUB_RATE_LIMIT_PER_KEY=$RATE_LIMIT DIDHUB_RATE_LIMIT_BURST=$(( RATE_LIMIT * 2 ))
+export DIDHUB_AUTH_FAILURES_PER_MINUTE=$RATE_LIMIT
+METRICS=${METRICS:-0}
+if [ "$METRICS" = 1 ]; then export DIDHUB_METRICS_TOKEN=bench-metrics-token; fi
 # The servers log every request (as in production): the logs tell API-level errors.
 SERVE_LOG=${SERVE_LOG:-info}
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
 echo "== store: ${URL%%://*}, $PROCESSES process(es), $STOCK numbers in stock"
+echo "== rate limits: $( [ "$RATE_LIMIT" = 0 ] && echo off || echo "$RATE_LIMIT/s per key, burst $(( RATE_LIMIT * 2 ))" ), metrics: $( [ "$METRICS" = 1 ] && echo on || echo off )"
 t0=$(date +%s)
 "$DIDHUB" catalog load >/dev/null
 "$DIDHUB" inventory generate --area 1.212 --type GEOGRAPHIC --count "$STOCK" >/dev/null
@@ -135,6 +147,9 @@ measure order_q10 /api/v3.asp -m POST -T application/xml -D "$WORK/order10.xml"
 measure did_list_limit50 "/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=50"
 measure areas_list "/api/v2.asp?userkey=$KEY&action=ANVEO.AREAS.LIST&param%5BDID_TYPE%5D=GEOGRAPHIC&param%5BCOUNTRY_ID%5D=US"
 
+if [ "$METRICS" = 1 ]; then
+    echo "== metrics: $(curl -sf -H "Authorization: Bearer $DIDHUB_METRICS_TOKEN" "$BASE/metrics" | grep -c '^didhub_') series lines"
+fi
 for pid in "${PIDS[@]}"; do kill -TERM "$pid"; done
 wait "${PIDS[@]}" 2>/dev/null || true
 PIDS=()

@@ -1,16 +1,20 @@
 //! Typed configuration. Each setting comes from, in rising priority: its default, the
 //! TOML file named by `--config`/`DIDHUB_CONFIG`, a `DIDHUB_*` environment variable,
 //! and a command-line flag (clap applies the last two). Secrets (a password inside the
-//! database URL) are redacted in `Debug`.
+//! database URL, the metrics token) are redacted in `Debug`. `serve`'s own settings
+//! (connections, rate limits, metrics, TLS) are resolved in [`serving`].
+
+pub mod serving;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::api::{ApiPolicy, DEFAULT_AGING_DAYS};
 use crate::domain::order::DEFAULT_MAX_QUANTITY;
+use serving::ServingConfig;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://didhub.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -27,6 +31,21 @@ pub struct FileConfig {
     pub durable: Option<bool>,
     pub aging_days: Option<u32>,
     pub aging_sweep_secs: Option<u64>,
+    // Connections (see `server::limits`).
+    pub header_read_timeout_secs: Option<u64>,
+    pub keep_alive_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub max_header_bytes: Option<usize>,
+    // Rate limits (see `api::rate_limit`); 0 turns one off.
+    pub rate_limit_per_key: Option<u32>,
+    pub rate_limit_burst: Option<u32>,
+    pub auth_failures_per_minute: Option<u32>,
+    // Metrics (see `api::metrics_endpoint`).
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
+    // TLS termination (PEM files).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -52,6 +71,8 @@ pub struct Config {
     pub aging_days: u32,
     /// How often `serve` returns aged numbers to stock.
     pub aging_sweep: Duration,
+    /// Connections, rate limits, metrics and TLS.
+    pub serving: ServingConfig,
 }
 
 impl Config {
@@ -64,7 +85,9 @@ impl Config {
         if max_quantity == 0 {
             return Err("max_quantity must be at least 1".into());
         }
+        let serving = ServingConfig::resolve(&file, &overrides)?;
         Ok(Config {
+            serving,
             database: overrides
                 .database
                 .or(file.database)
@@ -130,6 +153,7 @@ impl fmt::Debug for Config {
             .field("durable", &self.durable)
             .field("aging_days", &self.aging_days)
             .field("aging_sweep", &self.aging_sweep)
+            .field("serving", &self.serving)
             .finish()
     }
 }

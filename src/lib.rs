@@ -4,8 +4,10 @@
 //! The map of the crate, one line per module:
 //! - [`domain`]: newtypes with `parse`, records and rules; knows no XML, HTTP or SQL.
 //! - [`store`]: the storage traits in domain terms and their backends (SQLite, PostgreSQL).
-//! - [`api`]: the HTTP surface: the Anveo-compatible API and `/health`.
-//! - [`server`]: running the API until a shutdown signal, then draining.
+//! - [`api`]: the HTTP surface: the Anveo-compatible API, `/health`, `/metrics`, rate limits.
+//! - [`server`]: the accept loop (connection cap, timeouts, header limits, TLS), serving
+//!   until a shutdown signal, then draining.
+//! - [`telemetry`]: the metric names and the Prometheus recorder behind `/metrics`.
 //! - [`admin`]: operator tasks (accounts, demo, inventory) shared by CLI and tests.
 //! - [`cli`]: the `didhub` command line.
 //! - [`config`]: typed configuration with its layers.
@@ -19,3 +21,4 @@ pub mod config;
 pub mod domain;
 pub mod server;
 pub mod store;
+pub mod telemetry;

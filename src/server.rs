@@ -2,41 +2,129 @@
 //! then close the store so the writer commits everything it acknowledged; meanwhile a
 //! background sweep returns canceled numbers to stock when their aging is over, and
 //! another keeps the cache of authenticated keys fresh.
+//!
+//! The accept loop is didhub's own ([`listener`]) rather than `axum::serve`, which
+//! exposes none of the knobs a public server needs: a connection cap ([`slots`]), a
+//! header read timeout apart from the keep-alive timeout ([`head_timer`]), a limit on
+//! header fields and a refusal of conflicting lengths ([`connection`], [`framing`]),
+//! TLS ([`tls`]). [`limits`] holds the settings and their defaults.
+
+pub mod connection;
+pub mod framing;
+pub mod head_timer;
+pub mod limits;
+pub mod listener;
+pub mod slots;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use crate::api::auth_cache::{REFRESH_INTERVAL, keep_fresh};
-use crate::api::{AppState, router};
+use crate::api::rate_limit::RateLimits;
+use crate::api::{AppState, metrics_router, router};
 use crate::store::Store;
+use crate::telemetry::exporter::{UPKEEP_INTERVAL, keep_up};
+
+use connection::ConnectionSettings;
+pub use limits::ConnectionLimits;
+
+/// How `serve` runs, beside the application itself.
+pub struct ServeOptions {
+    /// How often canceled numbers whose aging period is over return to stock.
+    pub aging_sweep: Duration,
+    pub connections: ConnectionLimits,
+    /// TLS termination on the API listener, when configured.
+    pub tls: Option<TlsAcceptor>,
+    /// A listener of its own for `GET /metrics` (`metrics_listen`), when configured.
+    pub metrics_listener: Option<TcpListener>,
+}
+
+impl ServeOptions {
+    /// Plain HTTP with the default limits, no metrics listener.
+    pub fn new(aging_sweep: Duration) -> ServeOptions {
+        ServeOptions {
+            aging_sweep,
+            connections: ConnectionLimits::with_defaults(),
+            tls: None,
+            metrics_listener: None,
+        }
+    }
+}
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains and closes.
-/// Every `aging_sweep`, canceled numbers whose aging period is over return to stock.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
-    aging_sweep: Duration,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    let sweep = tokio::spawn(sweep_aged_numbers(store.clone(), aging_sweep));
+    let sweep = tokio::spawn(sweep_aged_numbers(store.clone(), options.aging_sweep));
     let refresh = tokio::spawn(keep_fresh(
         state.auth.clone(),
         store.clone(),
         REFRESH_INTERVAL,
     ));
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
-    for task in [sweep, refresh] {
+    let mut background = vec![sweep, refresh];
+    background.push(tokio::spawn(forget_stale_limits(state.limits.clone())));
+    if let Some(metrics) = &state.metrics {
+        let upkeep = keep_up(metrics.handle.clone(), UPKEEP_INTERVAL);
+        background.push(tokio::spawn(upkeep));
+    }
+    let (stop, stopped) = watch::channel(false);
+    let metrics = options.metrics_listener.map(|listener| {
+        let settings = ConnectionSettings {
+            router: metrics_router(&state),
+            limits: options.connections.clone(),
+        };
+        tokio::spawn(listener::accept_until(
+            listener,
+            settings,
+            None,
+            until_true(stopped.clone()),
+        ))
+    });
+    let settings = ConnectionSettings {
+        router: router(state),
+        limits: options.connections,
+    };
+    let api = listener::accept_until(listener, settings, options.tls, async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    api.await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
+    for task in background {
         task.abort();
         let _ = task.await;
     }
     store.close().await;
-    served
+    Ok(())
+}
+
+/// Resolves once `flag` is true (or its sender is gone).
+async fn until_true(mut flag: watch::Receiver<bool>) {
+    let _ = flag.wait_for(|stopped| *stopped).await;
+}
+
+/// How often the rate limiters forget clients not seen lately.
+const FORGET_STALE_LIMITS: Duration = Duration::from_secs(60);
+
+/// Keeps the rate limiters' memory to the clients seen lately, forever.
+async fn forget_stale_limits(limits: Arc<RateLimits>) {
+    let mut ticks = tokio::time::interval(FORGET_STALE_LIMITS);
+    loop {
+        ticks.tick().await;
+        limits.forget_stale();
+    }
 }
 
 /// Releases aged numbers to stock, forever, every `interval`.

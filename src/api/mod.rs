@@ -1,11 +1,14 @@
 //! The HTTP surface: the Anveo-compatible API ([`anveo`]), Anveo's v1 SMS gateway
-//! ([`v1`]) and `GET /health`, assembled
-//! into one axum router with request timeouts.
+//! ([`v1`]), `GET /health` and, when configured, `GET /metrics` ([`metrics_endpoint`]),
+//! assembled into one axum router with request timeouts; the rate limits every API
+//! request passes ([`rate_limit`]).
 
 pub mod anveo;
 pub mod auth_cache;
 pub mod form;
 pub mod long_target;
+pub mod metrics_endpoint;
+pub mod rate_limit;
 pub mod v1;
 
 use std::sync::Arc;
@@ -18,6 +21,8 @@ use tower_http::timeout::TimeoutLayer;
 use crate::store::Store;
 
 use auth_cache::AuthCache;
+use metrics_endpoint::{MetricsAccess, serve_metrics};
+use rate_limit::{RateLimitSettings, RateLimits};
 
 /// The HTTP header that repeats a failure's stable code on every API surface, for clients
 /// and proxies that look at headers rather than the body.
@@ -61,34 +66,62 @@ pub struct AppState {
     pub policy: ApiPolicy,
     /// Callers of recently seen API keys; `server::serve` keeps it fresh.
     pub auth: Arc<AuthCache>,
+    /// Per-key and failed-authentication limits (off unless set with `with_rate_limits`).
+    pub limits: Arc<RateLimits>,
+    /// How `/metrics` is served; `None`: not at all.
+    pub metrics: Option<MetricsAccess>,
 }
 
 impl AppState {
+    /// The application without rate limits or metrics.
     pub fn new(store: Arc<dyn Store>, policy: ApiPolicy) -> AppState {
         AppState {
             store,
             policy,
             auth: Arc::new(AuthCache::new()),
+            limits: Arc::new(RateLimits::off()),
+            metrics: None,
         }
+    }
+
+    pub fn with_rate_limits(mut self, settings: RateLimitSettings) -> AppState {
+        self.limits = Arc::new(RateLimits::new(settings));
+        self
+    }
+
+    pub fn with_metrics(mut self, access: MetricsAccess) -> AppState {
+        self.metrics = Some(access);
+        self
     }
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let timeout = state.policy.request_timeout;
-    Router::new()
+    let mut routes = Router::new()
         .route("/api/v3.asp", post(anveo::serve_v3))
         .route(
             "/api/v2.asp",
             get(anveo::serve_v2).post(anveo::serve_v2_post),
         )
         .route("/api/v1.asp", get(v1::serve_v1_get).post(v1::serve_v1_post))
-        .route("/health", get(health))
+        .route("/health", get(health));
+    if state.metrics.as_ref().is_some_and(|m| m.on_api_port) {
+        routes = routes.route("/metrics", get(serve_metrics));
+    }
+    routes
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
         .with_state(state)
+}
+
+/// `/metrics` alone, for the listener of its own (`metrics_listen`).
+pub fn metrics_router(state: &AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(serve_metrics))
+        .with_state(state.clone())
 }
 
 /// Liveness: answers without touching the database.

@@ -1,5 +1,8 @@
-//! `didhub serve [--listen ADDR] [--demo]`.
+//! `didhub serve [--listen ADDR] [--demo]`: raises the open-file limit, derives the
+//! connection cap from it, sets up TLS, rate limits and metrics as configured, and runs
+//! [`crate::server::serve`] until a signal.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -9,8 +12,10 @@ use serde_json::json;
 use super::output::Report;
 use crate::admin::demo::{DemoSeed, seed_demo};
 use crate::api::AppState;
+use crate::api::metrics_endpoint::MetricsAccess;
 use crate::config::{Config, FileConfig};
-use crate::server::{serve, shutdown_signal};
+use crate::server::limits::{ConnectionLimits, connections_for_file_limit, raise_open_file_limit};
+use crate::server::{ServeOptions, serve, shutdown_signal, tls};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -27,6 +32,30 @@ pub struct ServeArgs {
     /// Days a canceled number ages before it returns to stock (default 90).
     #[arg(long, env = "DIDHUB_AGING_DAYS")]
     aging_days: Option<u32>,
+    /// Requests a second per API key (default 100; 0: no limit).
+    #[arg(long, env = "DIDHUB_RATE_LIMIT_PER_KEY")]
+    rate_limit_per_key: Option<u32>,
+    /// Requests an API key may send at once (default 200).
+    #[arg(long, env = "DIDHUB_RATE_LIMIT_BURST")]
+    rate_limit_burst: Option<u32>,
+    /// Failed authentications a minute per client address (default 20; 0: no limit).
+    #[arg(long, env = "DIDHUB_AUTH_FAILURES_PER_MINUTE")]
+    auth_failures_per_minute: Option<u32>,
+    /// Most connections open at once (default: from the open-file limit).
+    #[arg(long, env = "DIDHUB_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Serve GET /metrics on this address of its own.
+    #[arg(long, env = "DIDHUB_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+    /// The bearer token GET /metrics requires (prefer the environment or the file).
+    #[arg(long, env = "DIDHUB_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// TLS certificate chain (PEM); with --tls-key, the API speaks HTTPS.
+    #[arg(long, env = "DIDHUB_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, env = "DIDHUB_TLS_KEY")]
+    tls_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -35,6 +64,14 @@ impl ServeArgs {
             listen: self.listen.clone(),
             max_quantity: self.max_quantity,
             aging_days: self.aging_days,
+            rate_limit_per_key: self.rate_limit_per_key,
+            rate_limit_burst: self.rate_limit_burst,
+            auth_failures_per_minute: self.auth_failures_per_minute,
+            max_connections: self.max_connections,
+            metrics_listen: self.metrics_listen.clone(),
+            metrics_token: self.metrics_token.clone(),
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
             ..FileConfig::default()
         }
     }
@@ -48,13 +85,61 @@ pub async fn run(
 ) -> anyhow::Result<Report> {
     // Listen for signals before saying the server is up.
     let shutdown = shutdown_signal();
+    let serving = &config.serving;
+    let file_limit = raise_open_file_limit();
+    let connections = ConnectionLimits {
+        header_read_timeout: serving.header_read_timeout,
+        keep_alive_timeout: serving.keep_alive_timeout,
+        max_connections: serving
+            .max_connections
+            .unwrap_or_else(|| connections_for_file_limit(file_limit)),
+        max_header_bytes: serving.max_header_bytes,
+    };
+    let tls = match &serving.tls {
+        Some(files) => Some(tls::acceptor(&files.cert, &files.key)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let metrics_listener = match &serving.metrics_listen {
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} for metrics"))?,
+        ),
+        None => None,
+    };
+    let mut state =
+        AppState::new(store.clone(), config.api_policy()).with_rate_limits(serving.rate_limits);
+    if serving.metrics_enabled() {
+        state = state.with_metrics(MetricsAccess {
+            handle: crate::telemetry::exporter::install()?,
+            token: serving.metrics_token.clone(),
+            on_api_port: metrics_listener.is_none(),
+        });
+    }
     let address = listener.local_addr()?;
-    let base_url = format!("http://{address}");
-    let mut startup = json!({ "listening": base_url });
-    let mut text = format!("didhub listening on {base_url}\n");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{address}");
+    let metrics_url = match &metrics_listener {
+        Some(listener) => Some(format!("http://{}/metrics", listener.local_addr()?)),
+        None if serving.metrics_token.is_some() => Some(format!("{base_url}/metrics")),
+        None => None,
+    };
+    let mut startup = json!({
+        "listening": base_url,
+        "max_connections": connections.max_connections,
+        "open_file_limit": file_limit,
+        "metrics": metrics_url,
+    });
+    let mut text = format!(
+        "didhub listening on {base_url} (at most {} connections)\n",
+        connections.max_connections
+    );
+    if let Some(url) = &metrics_url {
+        text.push_str(&format!("metrics at {url}\n"));
+    }
     if args.demo {
         match seed_demo(store.as_ref()).await? {
             Some(seed) => {
@@ -69,8 +154,13 @@ pub async fn run(
     }
     // The startup report is printed now; the command's own report stays empty.
     Report::ok(startup, text).print(json);
-    let state = AppState::new(store, config.api_policy());
-    serve(listener, state, config.aging_sweep, shutdown).await?;
+    let options = ServeOptions {
+        aging_sweep: config.aging_sweep,
+        connections,
+        tls,
+        metrics_listener,
+    };
+    serve(listener, state, options, shutdown).await?;
     Ok(Report::ok(json!({ "stopped": true }), String::new()).silent())
 }
 

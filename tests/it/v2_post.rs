@@ -10,7 +10,8 @@ on_both_backends!(
     an_xml_document_posted_to_v2_is_served_as_v3,
     a_form_posted_to_v2_is_served_as_the_query,
     a_form_and_its_query_string_are_read_together,
-    conflicting_or_oversized_v2_input_is_refused_in_the_envelope
+    conflicting_or_oversized_v2_input_is_refused_in_the_envelope,
+    a_query_longer_than_the_http_layer_reads_is_malformed_request_in_the_envelope
 );
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -155,4 +156,60 @@ async fn conflicting_or_oversized_v2_input_is_refused_in_the_envelope(backend: B
         Some("MALFORMED_REQUEST")
     );
     assert_eq!(app.snapshot().await, before, "nothing was bought");
+}
+
+async fn a_query_longer_than_the_http_layer_reads_is_malformed_request_in_the_envelope(
+    backend: Backend,
+) {
+    let app = app_with_stock(backend).await;
+    let before = app.snapshot().await;
+    let padding = "x".repeat(70 * 1024);
+    // No HTTP client builds such a URL (the same 65,534-byte limit), so it goes raw.
+    let target = format!(
+        "/api/v2.asp?userkey={}&action=DID.ORDER&param[DID_TYPE]=GEOGRAPHIC\
+         &param[AREA_ID]=1.212&param[TITLE]={padding}",
+        app.other.userkey
+    );
+    let answer = raw_get(&app, &target).await;
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole answer");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert!(
+        head.contains("content-type: application/xml; charset=UTF-8"),
+        "{head}"
+    );
+    assert!(
+        head.contains("x-didhub-error-code: MALFORMED_REQUEST"),
+        "{head}"
+    );
+    crate::support::Reply::parse(body).assert_error("MALFORMED_REQUEST");
+    // The v1 gateway answers in its own form.
+    let answer = raw_get(
+        &app,
+        &format!("/api/v1.asp?apikey=k&action=sms&message={padding}"),
+    )
+    .await;
+    let body = answer.split_once("\r\n\r\n").expect("a whole answer").1;
+    assert!(
+        body.starts_with("result=error^error=MALFORMED_REQUEST: "),
+        "{body}"
+    );
+    assert_eq!(app.snapshot().await, before);
+    // The server goes on serving.
+    app.v2_as(&app.other, "DID.LIST", &[])
+        .await
+        .assert_success();
+}
+
+/// A GET of `target` written straight to the socket; the whole answer as text.
+async fn raw_get(app: &TestApp, target: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nhost: {address}\r\n\r\n");
+    // The server may answer (and stop reading) before the whole line is sent.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let _ = stream.shutdown().await;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8(answer).unwrap()
 }

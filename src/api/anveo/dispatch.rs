@@ -10,6 +10,24 @@ use super::error::ApiError;
 use super::request::ApiRequest;
 use super::response::Response;
 
+/// Every ACTION the table serves, as it is matched.
+pub const ACTIONS: [&str; 9] = [
+    "DID.ORDER",
+    "DID.LIST",
+    "DID.UPDATE",
+    "DID.MOVE",
+    "DID.CANCEL",
+    "ANVEO.COUNTRIES.LIST",
+    "ANVEO.STATES.LIST",
+    "ANVEO.AREAS.LIST",
+    "ACCOUNT.GETBALANCE",
+];
+
+/// The served action named `name`, if any (a bounded label for metrics).
+pub fn known_action(name: &str) -> Option<&'static str> {
+    ACTIONS.iter().copied().find(|action| *action == name)
+}
+
 /// Who is asking, and the id that ties the request's log line to what it changed.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -42,4 +60,19 @@ pub async fn dispatch(
 
 fn printable(text: &str) -> String {
     text.chars().take(64).filter(|c| !c.is_control()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_action_is_matched_by_the_table() {
+        let table = include_str!("dispatch.rs");
+        let table = &table[table.find("match request.action").unwrap()..];
+        for action in ACTIONS {
+            assert!(table.contains(&format!("\"{action}\" =>")), "{action}");
+        }
+        assert_eq!(known_action("DID.TELEPORT"), None);
+    }
 }

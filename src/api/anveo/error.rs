@@ -1,6 +1,9 @@
 //! [`ApiError`]: every failure of an API request, with its stable code. This is the one
 //! place where domain, store and wire errors become codes (`anveo-api.md` §3).
 
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use crate::api::ERROR_CODE_HEADER;
 use crate::domain::{DomainError, ErrorCode};
 use crate::store::StoreError;
 
@@ -11,6 +14,8 @@ use super::request::MalformedRequest;
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Sent as HTTP `Retry-After` (whole seconds): set on RATE_LIMITED.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
@@ -18,6 +23,25 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A failure the client may retry after `wait`.
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// The HTTP headers every surface sends with this failure: its code in
+    /// [`ERROR_CODE_HEADER`], and `Retry-After` when the client should wait.
+    pub fn add_headers(&self, headers: &mut HeaderMap) {
+        headers.insert(
+            HeaderName::from_static(ERROR_CODE_HEADER),
+            HeaderValue::from_static(self.code.as_str()),
+        );
+        if let Some(wait) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, wait.as_secs().into());
         }
     }
 }

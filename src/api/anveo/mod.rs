@@ -2,12 +2,14 @@
 //! [`request::ApiRequest`], authenticated ([`auth`]), served by one action table
 //! ([`dispatch`]) and written back by [`response`]. Every answer is HTTP 200 with an XML
 //! envelope; failures carry a stable code ([`error`]) at the start of the `ERROR` text
-//! and in the [`ERROR_CODE_HEADER`](crate::api::ERROR_CODE_HEADER).
+//! and in the [`ERROR_CODE_HEADER`](crate::api::ERROR_CODE_HEADER) header.
 
 pub mod actions;
+pub mod admission;
 pub mod auth;
 pub mod dispatch;
 pub mod error;
+pub mod measure;
 pub mod params;
 pub mod request;
 pub mod response;
@@ -19,33 +21,43 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response as HttpResponse};
 
-use crate::api::{AppState, ERROR_CODE_HEADER, form};
+use crate::api::rate_limit::ClientAddr;
+use crate::api::{AppState, form};
 use dispatch::RequestContext;
 use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
 use response::{CONTENT_TYPE, error_xml};
 
 /// `POST /api/v3.asp`: an XML REQUEST document.
-pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpResponse {
+pub async fn serve_v3(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    body: HttpBody,
+) -> HttpResponse {
     let started = Instant::now();
     let request = form::read_body(body, MAX_BODY_BYTES)
         .await
         .map_err(MalformedRequest)
         .and_then(|bytes| request::parse_v3(&bytes));
-    answer(&app, "v3", request, started).await
+    answer(&app, "v3", client, request, started).await
 }
 
 /// `GET /api/v2.asp?userkey=...&action=...&param[NAME]=...`.
-pub async fn serve_v2(State(app): State<AppState>, RawQuery(query): RawQuery) -> HttpResponse {
+pub async fn serve_v2(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    RawQuery(query): RawQuery,
+) -> HttpResponse {
     let started = Instant::now();
     let request = request::parse_v2(query.as_deref().unwrap_or(""));
-    answer(&app, "v2", request, started).await
+    answer(&app, "v2", client, request, started).await
 }
 
 /// `POST /api/v2.asp`: public clients POST either the v3 XML document (served exactly as
 /// v3) or the v2 keys as a form, possibly with more keys in the query string.
 pub async fn serve_v2_post(
     State(app): State<AppState>,
+    client: ClientAddr,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: HttpBody,
@@ -58,7 +70,7 @@ pub async fn serve_v2_post(
             .map_err(MalformedRequest)
             .and_then(|form| request::parse_v2_form(query.as_deref().unwrap_or(""), form)),
     };
-    answer(&app, "v2", request, started).await
+    answer(&app, "v2", client, request, started).await
 }
 
 /// Whether a POSTed body is an XML document rather than a form: an XML content type, or
@@ -83,6 +95,7 @@ fn is_xml_document(headers: &HeaderMap, body: &[u8]) -> bool {
 async fn answer(
     app: &AppState,
     transport: &'static str,
+    client: ClientAddr,
     request: Result<ApiRequest, MalformedRequest>,
     started: Instant,
 ) -> HttpResponse {
@@ -91,7 +104,7 @@ async fn answer(
         Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
         Ok(request) => {
             let action = printable(&request.action);
-            match auth::authenticate(app.store.as_ref(), &app.auth, &request).await {
+            match admission::admit(app, client, &request).await {
                 Err(e) => (action, String::new(), Err(e)),
                 Ok(caller) => {
                     let account = caller.account_number.to_string();
@@ -118,6 +131,7 @@ async fn answer(
         latency_us = started.elapsed().as_micros() as u64,
         "api request"
     );
+    measure::record_answer(transport, &action, result, started.elapsed());
     answer
 }
 
@@ -125,19 +139,12 @@ fn xml(body: Vec<u8>) -> HttpResponse {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }
 
-/// A failure: the XML error document with the code repeated in [`ERROR_CODE_HEADER`].
+/// A failure: the XML error document, with the code repeated in [`ERROR_CODE_HEADER`](crate::api::ERROR_CODE_HEADER)
+/// (and `Retry-After` where the client should wait).
 fn error_answer(error: &ApiError) -> HttpResponse {
-    (
-        [
-            (header::CONTENT_TYPE, CONTENT_TYPE),
-            (
-                header::HeaderName::from_static(ERROR_CODE_HEADER),
-                error.code.as_str(),
-            ),
-        ],
-        error_xml(error.code, &error.message),
-    )
-        .into_response()
+    let mut answer = xml(error_xml(error.code, &error.message));
+    error.add_headers(answer.headers_mut());
+    answer
 }
 
 /// A short random id tying a log line to the number history rows it caused.

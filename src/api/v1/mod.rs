@@ -5,7 +5,7 @@
 //! ([`reply`]), whatever went wrong: public clients read a bare 404 or an empty body as
 //! a sent message. Keys are matched in any letter case. The caller is authenticated
 //! exactly as on v2/v3 (`apikey` is a USERKEY, `signature` its SIGNATURE), so the same
-//! cache and rules apply.
+//! cache, rules and rate limits apply.
 //!
 //! `action=sms` is the only action; until an SMS gateway (Kannel) is configured it
 //! answers `SMS_NOT_CONFIGURED`.
@@ -19,10 +19,11 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response as HttpResponse;
 
 use crate::api::AppState;
-use crate::api::anveo::auth;
 use crate::api::anveo::error::ApiError;
 use crate::api::anveo::request::{ApiRequest, MAX_BODY_BYTES};
+use crate::api::anveo::{admission, measure};
 use crate::api::form::{decoded_pairs, form_text, read_body, snippet};
+use crate::api::rate_limit::ClientAddr;
 use crate::domain::{Caller, ErrorCode};
 
 /// The keys of one v1 call, lower-cased names to values.
@@ -61,15 +62,20 @@ fn malformed(sentence: String) -> ApiError {
 }
 
 /// `GET /api/v1.asp?apikey=...&action=sms&...`.
-pub async fn serve_v1_get(State(app): State<AppState>, RawQuery(query): RawQuery) -> HttpResponse {
+pub async fn serve_v1_get(
+    State(app): State<AppState>,
+    client: ClientAddr,
+    RawQuery(query): RawQuery,
+) -> HttpResponse {
     let started = Instant::now();
     let keys = read_keys(query.as_deref().unwrap_or(""), "");
-    answer(&app, keys, started).await
+    answer(&app, client, keys, started).await
 }
 
 /// `POST /api/v1.asp` with a form body.
 pub async fn serve_v1_post(
     State(app): State<AppState>,
+    client: ClientAddr,
     RawQuery(query): RawQuery,
     body: HttpBody,
 ) -> HttpResponse {
@@ -80,7 +86,7 @@ pub async fn serve_v1_post(
             .map_err(malformed)
             .and_then(|form| read_keys(query.as_deref().unwrap_or(""), form)),
     };
-    answer(&app, keys, started).await
+    answer(&app, client, keys, started).await
 }
 
 fn read_keys(query: &str, form: &str) -> Result<V1Keys, ApiError> {
@@ -91,7 +97,12 @@ fn read_keys(query: &str, form: &str) -> Result<V1Keys, ApiError> {
     Ok(keys)
 }
 
-async fn answer(app: &AppState, keys: Result<V1Keys, ApiError>, started: Instant) -> HttpResponse {
+async fn answer(
+    app: &AppState,
+    client: ClientAddr,
+    keys: Result<V1Keys, ApiError>,
+    started: Instant,
+) -> HttpResponse {
     let action = keys
         .as_ref()
         .ok()
@@ -100,7 +111,7 @@ async fn answer(app: &AppState, keys: Result<V1Keys, ApiError>, started: Instant
         .unwrap_or_default();
     let outcome = match keys {
         Err(e) => Err(e),
-        Ok(keys) => run(app, &keys).await,
+        Ok(keys) => run(app, client, &keys).await,
     };
     let result = match &outcome {
         Ok(_) => "SUCCESS",
@@ -113,6 +124,12 @@ async fn answer(app: &AppState, keys: Result<V1Keys, ApiError>, started: Instant
         latency_us = started.elapsed().as_micros() as u64,
         "api request"
     );
+    let label = if action.eq_ignore_ascii_case("sms") {
+        "sms"
+    } else {
+        "other"
+    };
+    measure::record_labelled("v1", label, result, started.elapsed());
     match outcome {
         Ok(fields) => reply::success(&fields),
         Err(e) => reply::error(&e),
@@ -120,8 +137,12 @@ async fn answer(app: &AppState, keys: Result<V1Keys, ApiError>, started: Instant
 }
 
 /// Authenticates the caller, then runs the action; the fields of a success answer.
-async fn run(app: &AppState, keys: &V1Keys) -> Result<Vec<(&'static str, String)>, ApiError> {
-    let caller = authenticate(app, keys).await?;
+async fn run(
+    app: &AppState,
+    client: ClientAddr,
+    keys: &V1Keys,
+) -> Result<Vec<(&'static str, String)>, ApiError> {
+    let caller = authenticate(app, client, keys).await?;
     match keys.get("action").unwrap_or("") {
         action if action.eq_ignore_ascii_case("sms") => send_sms(&caller),
         "" => Err(ApiError::new(
@@ -138,14 +159,22 @@ async fn run(app: &AppState, keys: &V1Keys) -> Result<Vec<(&'static str, String)
     }
 }
 
-async fn authenticate(app: &AppState, keys: &V1Keys) -> Result<Caller, ApiError> {
+/// The caller, under the same rate limits as v2/v3 ([`admission`]).
+async fn authenticate(
+    app: &AppState,
+    client: ClientAddr,
+    keys: &V1Keys,
+) -> Result<Caller, ApiError> {
     let mut request = ApiRequest::new(keys.get("apikey").unwrap_or(""), "v1");
     if let Some(signature) = keys.get("signature") {
         request = request.with_param("SIGNATURE", signature);
     }
-    auth::authenticate(app.store.as_ref(), &app.auth, &request)
+    admission::admit(app, client, &request)
         .await
-        .map_err(|e| ApiError::new(e.code, e.message.replace("USERKEY", "apikey")))
+        .map_err(|e| ApiError {
+            message: e.message.replace("USERKEY", "apikey"),
+            ..e
+        })
 }
 
 /// `action=sms`: no SMS gateway is configured on this server yet.

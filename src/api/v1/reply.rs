@@ -4,10 +4,8 @@
 //! which is also sent in the `X-Didhub-Error-Code` header.
 
 use axum::http::header;
-use axum::http::header::HeaderName;
 use axum::response::{IntoResponse, Response as HttpResponse};
 
-use crate::api::ERROR_CODE_HEADER;
 use crate::api::anveo::error::ApiError;
 
 /// The Content-Type of every v1 answer.
@@ -31,19 +29,12 @@ pub fn error_line(error: &ApiError) -> String {
     format!("result=error^error={}", field_value(&text))
 }
 
-/// The failure answer: [`error_line`] with the code in `X-Didhub-Error-Code`.
+/// The failure answer: [`error_line`] with the code in `X-Didhub-Error-Code` (and
+/// `Retry-After` where the client should wait).
 pub fn error(error: &ApiError) -> HttpResponse {
-    (
-        [
-            (header::CONTENT_TYPE, CONTENT_TYPE),
-            (
-                HeaderName::from_static(ERROR_CODE_HEADER),
-                error.code.as_str(),
-            ),
-        ],
-        error_line(error),
-    )
-        .into_response()
+    let mut answer = ([(header::CONTENT_TYPE, CONTENT_TYPE)], error_line(error)).into_response();
+    error.add_headers(answer.headers_mut());
+    answer
 }
 
 /// A value as it can stand in the line: no `^` (the separator) and no line break.
@@ -59,6 +50,7 @@ mod tests {
     use axum::body::to_bytes;
 
     use super::*;
+    use crate::api::ERROR_CODE_HEADER;
     use crate::domain::ErrorCode;
 
     async fn text(response: HttpResponse) -> String {

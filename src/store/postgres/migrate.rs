@@ -6,9 +6,8 @@
 //! others wait, then find nothing left to do. The lock belongs to the migration's own
 //! connection and is released with it, even when the process dies.
 
-use tokio_postgres::NoTls;
-
 use super::describe;
+use super::tls::Connector;
 use crate::store::{StoreError, StoreResult};
 
 refinery::embed_migrations!("src/store/postgres/migrations");
@@ -17,12 +16,11 @@ refinery::embed_migrations!("src/store/postgres/migrations");
 pub(super) const MIGRATION_LOCK: i64 = 0x6469_6468_7562;
 
 /// Brings the schema up to date, once, whoever else is trying at the same moment.
-pub(super) async fn run(config: &tokio_postgres::Config) -> StoreResult<()> {
-    let (mut client, connection) = config
-        .connect(NoTls)
+pub(super) async fn run(config: &tokio_postgres::Config, connector: &Connector) -> StoreResult<()> {
+    let (mut client, driver) = connector
+        .connect(config)
         .await
         .map_err(|e| StoreError::Backend(format!("connecting to PostgreSQL: {}", describe(&e))))?;
-    let driver = tokio::spawn(connection);
     let outcome = migrate_locked(&mut client).await;
     drop(client);
     let _ = driver.await;

@@ -30,6 +30,7 @@ mod order_commit;
 mod orders;
 mod pricing;
 mod stock;
+pub mod tls;
 mod transfer;
 
 use std::sync::Arc;
@@ -40,6 +41,8 @@ use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, Transaction,
 };
 use tokio_postgres::NoTls;
+
+use tls::Connector;
 
 use super::{Store, StoreError, StoreOptions, StoreResult};
 use crate::domain::Clock;
@@ -96,7 +99,9 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects, migrates (once, whoever else is starting) and builds the pool.
     pub async fn open(url: &str, options: StoreOptions) -> StoreResult<PostgresStore> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        let url = tls::parse_url(url)?;
+        let connector = Connector::for_url(&url)?;
+        let mut config: tokio_postgres::Config = url.url.parse().map_err(|e| {
             StoreError::Rejected(format!("invalid PostgreSQL URL: {}", describe(&e)))
         })?;
         if config.get_connect_timeout().is_none() {
@@ -105,14 +110,14 @@ impl PostgresStore {
         if config.get_application_name().is_none() {
             config.application_name("didhub");
         }
-        migrate::run(&config).await?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        migrate::run(&config, &connector).await?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match connector {
+            Connector::Plain => Manager::from_config(config, NoTls, manager_config),
+            Connector::Tls(tls) => Manager::from_config(config, tls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1) as usize)
             .runtime(Runtime::Tokio1)
@@ -129,8 +134,21 @@ impl PostgresStore {
 
     /// A pooled connection.
     async fn client(&self) -> StoreResult<Object> {
-        Ok(self.pool.get().await?)
+        let client = self.pool.get().await?;
+        record_pool_use(&self.pool);
+        Ok(client)
     }
+}
+
+/// The pool's connections in use and idle, and the requests waiting, as one is taken.
+fn record_pool_use(pool: &Pool) {
+    use crate::telemetry::names::{POOL_CONNECTIONS, POOL_WAITING};
+    let status = pool.status();
+    let in_use = status.size.saturating_sub(status.available) as f64;
+    metrics::gauge!(POOL_CONNECTIONS, "pool" => "postgres", "state" => "in_use").set(in_use);
+    metrics::gauge!(POOL_CONNECTIONS, "pool" => "postgres", "state" => "idle")
+        .set(status.available as f64);
+    metrics::gauge!(POOL_WAITING, "pool" => "postgres").set(status.waiting as f64);
 }
 
 /// Starts a READ COMMITTED transaction (PostgreSQL's default level).

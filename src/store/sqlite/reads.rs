@@ -38,9 +38,20 @@ impl ReadPool {
             let conn = pool
                 .get()
                 .map_err(|e| StoreError::Backend(format!("no read connection: {e}")))?;
+            record_pool_use(&pool);
             work(&conn)
         })
         .await
         .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
     }
+}
+
+/// The read pool's connections in use and idle, as a request takes one.
+fn record_pool_use(pool: &Pool<SqliteConnectionManager>) {
+    use crate::telemetry::names::POOL_CONNECTIONS;
+    let state = pool.state();
+    let idle = f64::from(state.idle_connections);
+    let in_use = f64::from(state.connections) - idle;
+    metrics::gauge!(POOL_CONNECTIONS, "pool" => "sqlite_read", "state" => "in_use").set(in_use);
+    metrics::gauge!(POOL_CONNECTIONS, "pool" => "sqlite_read", "state" => "idle").set(idle);
 }

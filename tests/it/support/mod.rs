@@ -14,11 +14,14 @@ use std::sync::Arc;
 use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::admin::generate::generate_stock;
 use didhub::api::auth_cache::AuthCache;
+use didhub::api::metrics_endpoint::MetricsAccess;
+use didhub::api::rate_limit::RateLimitSettings;
 use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::{DEMO_AREAS, bundled_subset};
 use didhub::domain::catalog::CatalogData;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
+use didhub::server::{ConnectionLimits, ServeOptions};
 use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
@@ -39,8 +42,41 @@ pub const SWEEP: std::time::Duration = std::time::Duration::from_millis(50);
 /// The clock's start: 2026-01-01T00:00:00Z.
 pub const START: i64 = 1_767_225_600;
 
+/// How a test's server runs beyond its [`ApiPolicy`]: what production sets from the
+/// configuration, off or at its defaults unless a test asks.
+#[derive(Clone, Default)]
+pub struct ServerSetup {
+    pub policy: ApiPolicy,
+    /// Rate limits; `None`: off.
+    pub rate_limits: Option<RateLimitSettings>,
+    /// `/metrics` on the API port (`Some(token)`) or on a listener of its own.
+    pub metrics: Option<MetricsSetup>,
+    /// Connection limits; `None`: the defaults.
+    pub connections: Option<ConnectionLimits>,
+    /// TLS termination, and the root the test client trusts.
+    pub tls: Option<(tokio_rustls::TlsAcceptor, reqwest::Certificate)>,
+}
+
+/// Where a test server serves `/metrics`.
+#[derive(Clone)]
+pub enum MetricsSetup {
+    ApiPortWithToken(String),
+    OwnListener,
+}
+
+impl From<ApiPolicy> for ServerSetup {
+    fn from(policy: ApiPolicy) -> Self {
+        ServerSetup {
+            policy,
+            ..ServerSetup::default()
+        }
+    }
+}
+
 pub struct TestApp {
     pub base_url: String,
+    /// `http://ADDR/metrics` of a metrics listener of its own, when set up.
+    pub metrics_url: Option<String>,
     pub store: Arc<dyn Store>,
     /// The store's clock; advance it to move past the aging period.
     pub clock: Arc<ManualClock>,
@@ -54,7 +90,7 @@ pub struct TestApp {
     pub database: Arc<TestDatabase>,
     /// The server's cache of authenticated keys.
     pub auth: Arc<AuthCache>,
-    policy: ApiPolicy,
+    setup: ServerSetup,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -75,8 +111,8 @@ impl TestApp {
         TestApp::spawn_with(backend, ApiPolicy::default()).await
     }
 
-    pub async fn spawn_with(backend: Backend, policy: ApiPolicy) -> TestApp {
-        TestApp::spawn_with_catalog(backend, bundled_subset(&DEMO_AREAS), policy).await
+    pub async fn spawn_with(backend: Backend, setup: impl Into<ServerSetup>) -> TestApp {
+        TestApp::spawn_with_catalog(backend, bundled_subset(&DEMO_AREAS), setup).await
     }
 
     /// A TestApp on `catalog` (the whole world takes about a second to load in a debug
@@ -84,8 +120,9 @@ impl TestApp {
     pub async fn spawn_with_catalog(
         backend: Backend,
         catalog: CatalogData,
-        policy: ApiPolicy,
+        setup: impl Into<ServerSetup>,
     ) -> TestApp {
+        let setup = setup.into();
         // Server logs go to the test's captured output (warnings and errors by default).
         let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -123,7 +160,7 @@ impl TestApp {
             .await
             .expect("other account");
         let accounts = [main, sub, other];
-        TestApp::serve(database, store, clock, accounts, policy).await
+        TestApp::serve(database, store, clock, accounts, setup).await
     }
 
     /// Serves `store` (on `database`), whose data holds these three accounts.
@@ -132,29 +169,64 @@ impl TestApp {
         store: Arc<dyn Store>,
         clock: Arc<ManualClock>,
         [main, sub, other]: [CreatedAccount; 3],
-        policy: ApiPolicy,
+        setup: ServerSetup,
     ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if setup.tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = oneshot::channel::<()>();
-        let state = AppState::new(store.clone(), policy.clone());
+        let mut state = AppState::new(store.clone(), setup.policy.clone());
+        if let Some(limits) = setup.rate_limits {
+            state = state.with_rate_limits(limits);
+        }
+        let mut options = ServeOptions::new(SWEEP);
+        let mut metrics_url = None;
+        if let Some(metrics) = &setup.metrics {
+            let handle = didhub::telemetry::exporter::install().expect("metrics recorder");
+            let (token, on_api_port) = match metrics {
+                MetricsSetup::ApiPortWithToken(token) => (Some(token.clone()), true),
+                MetricsSetup::OwnListener => {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind metrics");
+                    metrics_url =
+                        Some(format!("http://{}/metrics", listener.local_addr().unwrap()));
+                    options.metrics_listener = Some(listener);
+                    (None, false)
+                }
+            };
+            state = state.with_metrics(MetricsAccess {
+                handle,
+                token,
+                on_api_port,
+            });
+        }
+        if let Some(connections) = &setup.connections {
+            options.connections = connections.clone();
+        }
+        let mut client = reqwest::Client::builder();
+        if let Some((acceptor, root)) = &setup.tls {
+            options.tls = Some(acceptor.clone());
+            client = client.add_root_certificate(root.clone());
+        }
         let auth = state.auth.clone();
-        let server = tokio::spawn(didhub::server::serve(listener, state, SWEEP, async {
+        let server = tokio::spawn(didhub::server::serve(listener, state, options, async {
             let _ = stop.await;
         }));
         TestApp {
             base_url,
+            metrics_url,
             store,
             clock,
             main,
             sub,
             other,
             database,
-            policy,
+            setup,
             auth,
-            client: reqwest::Client::new(),
+            client: client.build().expect("HTTP client"),
             shutdown: Some(shutdown),
             server: Some(server),
         }
@@ -170,7 +242,7 @@ impl TestApp {
             store,
             self.clock.clone(),
             accounts,
-            self.policy.clone(),
+            self.setup.clone(),
         )
         .await
     }
@@ -181,6 +253,11 @@ impl TestApp {
         generate_stock(self.store.as_ref(), &area, did_type, count, None)
             .await
             .expect("generate stock")
+    }
+
+    /// The test's HTTP client (trusting the test certificate when TLS is set up).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// POSTs a v3 XML body.

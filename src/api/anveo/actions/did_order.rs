@@ -7,6 +7,7 @@ use crate::domain::{AreaId, DidType, RatePlanId};
 
 use super::super::dispatch::RequestContext;
 use super::super::error::ApiError;
+use super::super::measure;
 use super::super::params::{account_or_caller, bounded_count, dry_run, label, optional, required};
 use super::super::request::ApiRequest;
 use super::super::response::{Body, Response};
@@ -32,6 +33,9 @@ pub async fn run(
     };
     let dry = order.dry_run;
     let receipt = app.store.place_order(order).await?;
+    if !dry {
+        measure::record_order(receipt.dids.len());
+    }
     let response = Response::success().with_body(Body::Dids(receipt.dids));
     Ok(if dry {
         response.with_value("TEST", "TRUE")

@@ -40,6 +40,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 use crate::store::{StoreError, StoreResult};
+use crate::telemetry::names::{WRITER_BATCH_SIZE, WRITER_QUEUE_DEPTH};
 
 use batch::execute_batch;
 use checkpoint::Checkpointer;
@@ -106,6 +107,7 @@ impl Writer {
         self.queue
             .send(Message::Command(command))
             .map_err(|_| StoreError::Closed)?;
+        metrics::gauge!(WRITER_QUEUE_DEPTH).increment(1.0);
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -142,6 +144,8 @@ fn run_writer(conn: Connection, inbox: Receiver<Message>, checkpointer: Option<C
             }
         }
         if !batch.is_empty() {
+            metrics::gauge!(WRITER_QUEUE_DEPTH).decrement(batch.len() as f64);
+            metrics::histogram!(WRITER_BATCH_SIZE).record(batch.len() as f64);
             let commit = execute_batch(&conn, &mut batch);
             if let Some(checkpointer) = &checkpointer {
                 checkpointer.after_commit();
