@@ -1,8 +1,10 @@
-//! The HTTP surface: the Anveo-compatible API ([`anveo`]) and `GET /health`, assembled
+//! The HTTP surface: the Anveo-compatible API ([`anveo`]), `GET /health` and `GET /ready`
+//! ([`readiness`]), assembled
 //! into one axum router with request timeouts.
 
 pub mod anveo;
 pub mod auth_cache;
+pub mod readiness;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v3.asp", post(anveo::serve_v3))
         .route("/api/v2.asp", get(anveo::serve_v2))
         .route("/health", get(health))
+        .route("/ready", get(readiness::ready))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
