@@ -19,5 +19,6 @@ mod lifecycle;
 mod multi_process;
 mod order;
 mod order_errors;
+mod storage;
 mod store_copy;
 mod wire_errors;

@@ -53,12 +53,18 @@ pub(super) fn classify(e: &tokio_postgres::Error) -> StoreError {
     }
 }
 
-/// A pool error as a store error: waiting too long for a connection, or failing to
-/// open one, is a fault.
+/// A pool error as a store error: failing to open a connection, or waiting too long
+/// for one, is a fault.
 pub(super) fn classify_pool(e: PoolError) -> StoreError {
     match e {
         PoolError::Closed => StoreError::Closed,
-        PoolError::Backend(e) => classify(&e),
+        // Opening a connection failed: whatever the server said, it cannot be used now.
+        PoolError::Backend(e) => match classify(&e) {
+            StoreError::Backend(detail) => {
+                StoreError::Unavailable(Fault::failed(FaultReason::Unreachable, detail))
+            }
+            fault => fault,
+        },
         PoolError::Timeout(_) => StoreError::Unavailable(Fault::failed(
             FaultReason::Unreachable,
             format!("no database connection: {e}"),

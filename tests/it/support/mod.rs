@@ -21,7 +21,7 @@ use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
 use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
-pub use backend::{Backend, TestDatabase, skip_postgres};
+pub use backend::{Backend, TestDatabase, postgres_server, skip_postgres};
 pub use snapshot::{Snapshot, numbers_digest};
 pub use xml::Reply;
 
@@ -60,10 +60,19 @@ pub struct TestApp {
 
 /// Opens (and migrates) a store on `url` with the test clock.
 pub async fn open_store(url: &str, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+    open_store_with(url, clock, StoreOptions::default()).await
+}
+
+/// Opens a store on `url` with `options`, but the test clock and `durable = false`.
+pub async fn open_store_with(
+    url: &str,
+    clock: Arc<ManualClock>,
+    options: StoreOptions,
+) -> Arc<dyn Store> {
     let options = StoreOptions {
         clock,
         durable: false,
-        ..StoreOptions::default()
+        ..options
     };
     store::open(url, options).await.expect("open store")
 }
@@ -84,6 +93,18 @@ impl TestApp {
         catalog: CatalogData,
         policy: ApiPolicy,
     ) -> TestApp {
+        let database = TestDatabase::create(backend);
+        TestApp::spawn_on(database, StoreOptions::default(), catalog, policy).await
+    }
+
+    /// A TestApp on `database` (made by the test, e.g. on a small filesystem), its store
+    /// opened with `options` (e.g. a small WAL limit).
+    pub async fn spawn_on(
+        database: TestDatabase,
+        options: StoreOptions,
+        catalog: CatalogData,
+        policy: ApiPolicy,
+    ) -> TestApp {
         // Server logs go to the test's captured output (warnings and errors by default).
         let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -91,9 +112,9 @@ impl TestApp {
             .with_env_filter(filter)
             .with_test_writer()
             .try_init();
-        let database = Arc::new(TestDatabase::create(backend));
+        let database = Arc::new(database);
         let clock = Arc::new(ManualClock::new(START));
-        let store = open_store(&database.url, clock.clone()).await;
+        let store = open_store_with(&database.url, clock.clone(), options).await;
         store.load_catalog(catalog).await.expect("catalog");
         let account =
             |email: &str, phrase: Option<&str>, parent: Option<AccountNumber>| AccountSpec {
@@ -171,6 +192,33 @@ impl TestApp {
             self.policy.clone(),
         )
         .await
+    }
+
+    /// Another server on this app's database, reached through `url` (e.g. a proxy the
+    /// test can cut), with the same accounts and clock.
+    pub async fn serve_through(&self, url: &str) -> TestApp {
+        let store = open_store(url, self.clock.clone()).await;
+        let accounts = [self.main.clone(), self.sub.clone(), self.other.clone()];
+        TestApp::serve(
+            self.database.clone(),
+            store,
+            self.clock.clone(),
+            accounts,
+            self.policy.clone(),
+        )
+        .await
+    }
+
+    /// GETs `path` (e.g. `/ready`): the HTTP status and the body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("GET request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
     }
 
     /// Adds `count` generated numbers of `did_type` to an area's stock.
