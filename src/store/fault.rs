@@ -95,7 +95,65 @@ impl Fault {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{Counter, CounterFn, Gauge, Histogram, Key, KeyName, Metadata, Recorder};
+    use metrics::{SharedString, Unit};
+
     use super::*;
+
+    /// Remembers every counter increment as `name{labels} += n`.
+    #[derive(Default)]
+    struct Increments(Arc<Mutex<Vec<String>>>);
+
+    struct CounterOf(String, Arc<Mutex<Vec<String>>>);
+
+    impl CounterFn for CounterOf {
+        fn increment(&self, value: u64) {
+            self.1
+                .lock()
+                .unwrap()
+                .push(format!("{} += {value}", self.0));
+        }
+        fn absolute(&self, _value: u64) {}
+    }
+
+    impl Recorder for Increments {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<String> = key
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            let name = format!("{}{{{}}}", key.name(), labels.join(","));
+            Counter::from_arc(Arc::new(CounterOf(name, self.0.clone())))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    #[test]
+    fn failed_operations_are_counted_by_reason_and_probes_are_not() {
+        let recorder = Increments::default();
+        metrics::with_local_recorder(&recorder, || {
+            Fault::failed(FaultReason::DiskFull, "database or disk is full");
+            Fault::new(FaultReason::Unreachable, "a readiness probe");
+            Fault::failed(FaultReason::FileReplaced, "didhub.db was deleted");
+        });
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            [
+                "didhub_storage_faults_total{reason=disk_full} += 1",
+                "didhub_storage_faults_total{reason=file_replaced} += 1",
+            ]
+        );
+    }
 
     #[test]
     fn a_fault_shows_its_meaning_then_its_details() {

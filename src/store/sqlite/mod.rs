@@ -61,6 +61,10 @@ refinery::embed_migrations!("src/store/sqlite/migrations");
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 128;
 
+/// How long a connection waits for a lock another one holds (an admin command's import,
+/// a checkpoint) before the statement fails with a `busy` fault.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         faults::classify(e)
@@ -108,7 +112,7 @@ impl SqliteStore {
 fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection> {
     let mut conn = Connection::open(path)
         .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     // An order alone runs a dozen distinct cached statements; rusqlite's default cache
     // of 16 would evict and re-parse them on every command.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -132,7 +136,7 @@ fn open_writer_connection(path: &Path, durable: bool) -> StoreResult<Connection>
 fn open_checkpoint_connection(path: &Path, durable: bool) -> StoreResult<Connection> {
     let conn = Connection::open(path)
         .map_err(|e| StoreError::Backend(format!("opening {}: {e}", path.display())))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let synchronous = if durable { "FULL" } else { "NORMAL" };
     conn.execute_batch(&format!("PRAGMA synchronous = {synchronous};"))?;
     Ok(conn)

@@ -35,10 +35,13 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
+use std::time::{Duration, Instant};
+
 use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 
 use super::wal_policy::{Checkpoint, Space, WalLimits};
+use crate::store::sqlite::BUSY_TIMEOUT;
 
 thread_local! {
     /// The WAL's size in pages after the last commit on this thread's connection, set by
@@ -73,7 +76,9 @@ struct Shared {
     wal_pages: AtomicU32,
     /// Whether the writer last found the filesystem short of space.
     short_of_space: AtomicBool,
-    /// Raised by the thread once it has copied what it could ahead of a restart.
+    /// Raised by the thread once it has copied what it could ahead of a restart, and
+    /// lowered by the writer once it tried: meanwhile the thread runs no checkpoint, which
+    /// would hold the checkpoint lock the writer's restart needs.
     restart_due: AtomicBool,
 }
 
@@ -125,7 +130,7 @@ impl Checkpointer {
 
     /// Called by the writer after each batch with the space it last measured: asks for
     /// a checkpoint when the WAL calls for one, and says whether the writer should now
-    /// [`restart`] the WAL.
+    /// [`restart`] the WAL (then it calls [`Checkpointer::restart_tried`]).
     pub fn after_commit(&self, space: Space) -> bool {
         self.shared
             .short_of_space
@@ -139,12 +144,15 @@ impl Checkpointer {
         if self.limits.after_commit(pages, space) != Checkpoint::None {
             self.nudge();
         }
-        self.shared.restart_due.swap(false, Ordering::AcqRel)
+        self.shared.restart_due.load(Ordering::Acquire)
     }
 
-    /// The writer restarted the WAL: it is empty again.
-    pub fn restarted(&self) {
-        self.shared.wal_pages.store(0, Ordering::Relaxed);
+    /// The writer tried to restart the WAL; `done` when the WAL is empty again.
+    pub fn restart_tried(&self, done: bool) {
+        if done {
+            self.shared.wal_pages.store(0, Ordering::Relaxed);
+        }
+        self.shared.restart_due.store(false, Ordering::Release);
     }
 
     /// Asks for a checkpoint; never blocks (a nudge already pending covers this one).
@@ -187,8 +195,8 @@ fn run_checkpoints(
     while inbox.recv().is_ok() {
         let pages = shared.wal_pages.load(Ordering::Relaxed);
         let due = limits.after_commit(pages, shared.space());
-        if due == Checkpoint::None {
-            continue; // the writer restarted the WAL since the nudge
+        if due == Checkpoint::None || shared.restart_due.load(Ordering::Acquire) {
+            continue; // the writer restarted the WAL since the nudge, or is about to
         }
         // PASSIVE: copy what no reader still needs, without waiting for anyone. An error
         // (the disk) is retried at the next nudge; meanwhile the WAL keeps every commit.
@@ -219,21 +227,61 @@ pub enum Restart {
     Truncate,
 }
 
+/// How often a restart looks again whether the readers of older snapshots are done.
+const RESTART_POLL: Duration = Duration::from_micros(100);
+
+thread_local! {
+    /// When the restart under way on this thread gives up.
+    static RESTART_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The busy handler of a restart: polls often (readers come and go by the millisecond,
+/// and SQLite's own handler sleeps ever longer) until the restart's deadline.
+fn readers_pass(_attempt: i32) -> bool {
+    std::thread::sleep(RESTART_POLL);
+    RESTART_DEADLINE
+        .with(Cell::get)
+        .is_some_and(|deadline| Instant::now() < deadline)
+}
+
 /// On the writer's connection, between batches: copies every committed page into the
-/// database file, waiting (busy timeout) for readers of older snapshots, so that the
-/// next commit starts the WAL over. `true` when it completed.
-pub fn restart(conn: &Connection, how: Restart) -> bool {
+/// database file, waiting up to `wait` for readers of older snapshots (writes wait
+/// meanwhile), so that the next commit starts the WAL over. `true` when it completed;
+/// a reader holding its snapshot longer (an audit, a copy) makes it give up, to be
+/// tried again later.
+///
+/// One checkpoint call waits (busy handler) for the first reader in its way only, and
+/// gives up at the next; with several readers overlapping it is called again until
+/// every reader of an older snapshot is gone (readers that start meanwhile read the
+/// newest state, and read it from the database file once every page is copied).
+pub fn restart(conn: &Connection, how: Restart, wait: Duration) -> bool {
     let mode = match how {
         Restart::KeepFile => "RESTART",
         Restart::Truncate => "TRUNCATE",
     };
-    let done = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
+    let deadline = Instant::now() + wait;
+    RESTART_DEADLINE.with(|d| d.set(Some(deadline)));
+    let checkpoint = || {
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+    };
+    let done = conn.busy_handler(Some(readers_pass)).and_then(|()| {
+        loop {
+            match checkpoint() {
+                Ok((1, _, _)) if Instant::now() < deadline => std::thread::sleep(RESTART_POLL),
+                outcome => break outcome,
+            }
+        }
     });
+    RESTART_DEADLINE.with(|d| d.set(None));
+    if let Err(e) = conn.busy_timeout(BUSY_TIMEOUT) {
+        tracing::error!(error = %e, "restoring the writer's busy timeout failed");
+    }
     match done {
         Ok((0, wal_pages, copied)) => {
             tracing::debug!(mode, wal_pages, copied, "WAL restarted");

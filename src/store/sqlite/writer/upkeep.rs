@@ -16,12 +16,30 @@ use crate::store::{StoreError, StoreResult};
 /// How often the writer measures the free space of the database's filesystem.
 const SPACE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How long a restart between batches waits for readers of older snapshots (writes
+/// wait with it): a request's read is over long before; a longer read (an audit, a
+/// copy) makes the restart give up rather than hold every order back.
+const RESTART_WAIT: Duration = Duration::from_millis(100);
+
+/// After a restart waited [`RESTART_WAIT`] in vain, the writer leaves the WAL alone for
+/// this long before it tries again, twice as long after each such failure in a row (up
+/// to [`RESTART_BACKOFF_MAX`]): a long read then costs orders a few short waits.
+const RESTART_BACKOFF_MIN: Duration = Duration::from_millis(50);
+const RESTART_BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+/// How long the last restart, at a graceful stop, may wait for readers.
+const FINAL_RESTART_WAIT: Duration = Duration::from_secs(5);
+
 /// What the writer keeps an eye on for a database on disk.
 pub struct Upkeep {
     checkpointer: Checkpointer,
     files: Arc<DatabaseFiles>,
     space: Space,
     space_checked: Option<Instant>,
+    /// Set when a restart gave up: none is tried before then.
+    restart_paused_until: Option<Instant>,
+    /// The pause after the next restart that waits in vain.
+    restart_backoff: Duration,
 }
 
 impl Upkeep {
@@ -31,6 +49,8 @@ impl Upkeep {
             files,
             space: Space::Plenty,
             space_checked: None,
+            restart_paused_until: None,
+            restart_backoff: RESTART_BACKOFF_MIN,
         }
     }
 
@@ -48,7 +68,7 @@ impl Upkeep {
             && fault.reason.may_free_space()
         {
             // The WAL may be what filled the disk: copy it back and give its space up.
-            self.restart(conn, Restart::Truncate);
+            self.restart(conn, Restart::Truncate, RESTART_WAIT);
             return;
         }
         if self.checkpointer.after_commit(self.space) {
@@ -57,20 +77,36 @@ impl Upkeep {
             } else {
                 Restart::KeepFile
             };
-            self.restart(conn, how);
+            self.restart(conn, how, RESTART_WAIT);
         }
     }
 
     /// At a graceful stop: the WAL copied back and truncated, so nothing is left in it.
     pub(super) fn finish(mut self, conn: &Connection) {
         self.checkpointer.stop();
-        self.restart(conn, Restart::Truncate);
+        self.restart_paused_until = None;
+        self.restart(conn, Restart::Truncate, FINAL_RESTART_WAIT);
     }
 
-    fn restart(&mut self, conn: &Connection, how: Restart) {
-        if restart(conn, how) {
-            self.checkpointer.restarted();
+    fn restart(&mut self, conn: &Connection, how: Restart, wait: Duration) {
+        if self
+            .restart_paused_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return;
         }
+        let started = Instant::now();
+        let done = restart(conn, how, wait);
+        self.checkpointer.restart_tried(done);
+        if done {
+            self.restart_paused_until = None;
+            self.restart_backoff = RESTART_BACKOFF_MIN;
+        } else if started.elapsed() >= wait {
+            // A long read: leave writes alone a while, longer each time in a row.
+            self.restart_paused_until = Some(Instant::now() + self.restart_backoff);
+            self.restart_backoff = (self.restart_backoff * 2).min(RESTART_BACKOFF_MAX);
+        }
+        // Else it gave up at once (an error): tried again after the next batch.
     }
 
     fn measure_space(&mut self) {
