@@ -1,6 +1,6 @@
 //! Checkpoints the WAL: PASSIVE ones on a thread of their own, beside the writer, and
-//! the restarts that bound the WAL, run by the writer between two batches (the rules are
-//! in [`super::wal_policy`]).
+//! the hand-over to the restarts that bound the WAL, which the writer runs between two
+//! batches ([`super::restart`]; the rules are in [`super::wal_policy`]).
 //!
 //! SQLite's default (`wal_autocheckpoint`) runs a checkpoint inside the COMMIT that
 //! pushes the WAL past 1,000 pages: the committing connection copies the WAL's pages
@@ -18,7 +18,7 @@
 //! PASSIVE alone starves under continuous load: readers keep older snapshots and the
 //! writer keeps appending, so the WAL never starts over. When the policy asks for a
 //! restart, this thread first copies what it can (PASSIVE), then raises a flag; the
-//! writer, after its next batch, runs [`restart`]: a RESTART (or TRUNCATE) checkpoint
+//! writer, after its next batch, runs [`super::restart::restart`]: a RESTART (or TRUNCATE) checkpoint
 //! that waits for the readers of older snapshots (each holds one for one request),
 //! copies the pages left, and lets the next commit start the WAL from its beginning. The
 //! writer waits for that instead of this thread because a waiting checkpoint blocks new
@@ -35,13 +35,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use std::time::{Duration, Instant};
-
 use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 
 use super::wal_policy::{Checkpoint, Space, WalLimits};
-use crate::store::sqlite::BUSY_TIMEOUT;
 
 thread_local! {
     /// The WAL's size in pages after the last commit on this thread's connection, set by
@@ -130,7 +127,7 @@ impl Checkpointer {
 
     /// Called by the writer after each batch with the space it last measured: asks for
     /// a checkpoint when the WAL calls for one, and says whether the writer should now
-    /// [`restart`] the WAL (then it calls [`Checkpointer::restart_tried`]).
+    /// restart the WAL (then it calls [`Checkpointer::restart_tried`]).
     pub fn after_commit(&self, space: Space) -> bool {
         self.shared
             .short_of_space
@@ -216,89 +213,4 @@ fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64)> {
     conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
         Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
     })
-}
-
-/// How the writer restarts the WAL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Restart {
-    /// Keep the file (trimmed to `journal_size_limit`) for the next commits.
-    KeepFile,
-    /// Truncate the file to 0 bytes: space is short, or the store is stopping.
-    Truncate,
-}
-
-/// How often a restart looks again whether the readers of older snapshots are done.
-const RESTART_POLL: Duration = Duration::from_micros(100);
-
-thread_local! {
-    /// When the restart under way on this thread gives up.
-    static RESTART_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
-}
-
-/// The busy handler of a restart: polls often (readers come and go by the millisecond,
-/// and SQLite's own handler sleeps ever longer) until the restart's deadline.
-fn readers_pass(_attempt: i32) -> bool {
-    std::thread::sleep(RESTART_POLL);
-    RESTART_DEADLINE
-        .with(Cell::get)
-        .is_some_and(|deadline| Instant::now() < deadline)
-}
-
-/// On the writer's connection, between batches: copies every committed page into the
-/// database file, waiting up to `wait` for readers of older snapshots (writes wait
-/// meanwhile), so that the next commit starts the WAL over. `true` when it completed;
-/// a reader holding its snapshot longer (an audit, a copy) makes it give up, to be
-/// tried again later.
-///
-/// One checkpoint call waits (busy handler) for the first reader in its way only, and
-/// gives up at the next; with several readers overlapping it is called again until
-/// every reader of an older snapshot is gone (readers that start meanwhile read the
-/// newest state, and read it from the database file once every page is copied).
-pub fn restart(conn: &Connection, how: Restart, wait: Duration) -> bool {
-    let mode = match how {
-        Restart::KeepFile => "RESTART",
-        Restart::Truncate => "TRUNCATE",
-    };
-    let deadline = Instant::now() + wait;
-    RESTART_DEADLINE.with(|d| d.set(Some(deadline)));
-    let checkpoint = || {
-        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })
-    };
-    let done = conn.busy_handler(Some(readers_pass)).and_then(|()| {
-        loop {
-            match checkpoint() {
-                Ok((1, _, _)) if Instant::now() < deadline => std::thread::sleep(RESTART_POLL),
-                outcome => break outcome,
-            }
-        }
-    });
-    RESTART_DEADLINE.with(|d| d.set(None));
-    if let Err(e) = conn.busy_timeout(BUSY_TIMEOUT) {
-        tracing::error!(error = %e, "restoring the writer's busy timeout failed");
-    }
-    match done {
-        Ok((0, wal_pages, copied)) => {
-            tracing::debug!(mode, wal_pages, copied, "WAL restarted");
-            true
-        }
-        Ok((_, wal_pages, copied)) => {
-            tracing::warn!(
-                mode,
-                wal_pages,
-                copied,
-                "WAL restart could not finish; retried later"
-            );
-            false
-        }
-        Err(e) => {
-            tracing::warn!(mode, error = %e, "WAL restart failed; retried later");
-            false
-        }
-    }
 }

@@ -33,6 +33,7 @@ pub mod checkpoint;
 mod checkpoint_tests;
 mod command;
 pub mod epoch;
+mod restart;
 #[cfg(test)]
 mod tests;
 mod upkeep;

@@ -1,14 +1,15 @@
 //! The writer's duties besides its commands, for a database on disk: refusing writes
 //! once the database's files are no longer the store's (see [`crate::store::sqlite`]'s
 //! `files.rs`), measuring the space left, and keeping the WAL bounded (see
-//! [`super::wal_policy`] and [`super::checkpoint`]).
+//! [`super::wal_policy`], [`super::checkpoint`] and [`super::restart`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use super::checkpoint::{Checkpointer, Restart, restart};
+use super::checkpoint::Checkpointer;
+use super::restart::{Restart, restart};
 use super::wal_policy::{Space, WalLimits};
 use crate::store::sqlite::files::DatabaseFiles;
 use crate::store::{StoreError, StoreResult};
