@@ -8,9 +8,12 @@
 # area 1.212 and an account with enough credit, starts didhub serve, and measures with
 # oha (64 keep-alive connections, DURATION each, default 10s): GET /health (the HTTP
 # floor), DID.ORDER QUANTITY 1 and 10 over v3, DID.LIST (LIMIT 50) of an account
-# holding 1,000 numbers, and ANVEO.AREAS.LIST. Prints requests/s, p50/p99/max latency and
-# the ratio to /health, then runs didhub check. For PostgreSQL a fresh database is
-# created next to the one in the URL and dropped afterwards.
+# holding 1,000 numbers, ANVEO.AREAS.LIST, and the mix of DID.ORDER QUANTITY 1 and
+# DID.LIST LIMIT 50 of the buying account at once (half the connections each; on SQLite
+# the WAL's size is sampled meanwhile, and shown again after the graceful stop). Prints
+# requests/s, p50/p99/max latency and the ratio to /health, then runs didhub check. For
+# PostgreSQL a fresh database is created next to the one in the URL and dropped
+# afterwards.
 #
 # The rate limits are off unless RATE_LIMIT is set (requests a second per key; the
 # burst is twice that; failed authentications get the same number a minute), and
@@ -25,7 +28,7 @@ STOCK=${STOCK:-1000000}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 # Which scenarios to run after /health (which always runs: the others are compared to it).
-SCENARIOS=${SCENARIOS:-order_q1 order_q10 did_list_limit50 areas_list}
+SCENARIOS=${SCENARIOS:-order_q1 mixed_order_list order_q10 did_list_limit50 areas_list}
 while [ $# -gt 0 ]; do
     case "$1" in
         --database) DATABASE=$2; shift 2 ;;
@@ -109,19 +112,10 @@ for _ in $(seq 10); do
 done
 
 HEALTH_RPS=""
-# measure NAME PATH [oha options...]: spreads CONNECTIONS over the processes.
-measure() {
-    local name=$1 path=$2; shift 2
-    if [ "$name" != health ] && [[ " $SCENARIOS " != *" $name "* ]]; then return; fi
-    local per=$(( CONNECTIONS / PROCESSES )) outs=() loaders=()
-    for i in $(seq 0 $(( PROCESSES - 1 ))); do
-        oha --no-tui --output-format json -z "$DURATION" -c "$per" "$@" \
-            "http://127.0.0.1:$(( PORT0 + i ))$path" >"$WORK/$name-$i.json" &
-        loaders+=($!)
-        outs+=("$WORK/$name-$i.json")
-    done
-    wait "${loaders[@]}"
-    python3 - "$name" "${HEALTH_RPS:-0}" "${outs[@]}" <<'PY'
+# report NAME FILES...: one line from oha's JSON outputs (summed over processes).
+report() {
+    local name=$1; shift
+    python3 - "$name" "${HEALTH_RPS:-0}" "$@" <<'PY'
 import json, sys
 name, health, files = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 runs = [json.load(open(f)) for f in files]
@@ -139,10 +133,55 @@ print(f"{name:<22} {rps:10.0f} req/s  p50 {worst('p50'):7.2f} ms  p99 {worst('p9
 open(sys.argv[3] + ".rps", "w").write(str(rps))
 PY
 }
+# measure NAME PATH [oha options...]: spreads CONNECTIONS over the processes.
+measure() {
+    local name=$1 path=$2; shift 2
+    if [ "$name" != health ] && [[ " $SCENARIOS " != *" $name "* ]]; then return; fi
+    local per=$(( CONNECTIONS / PROCESSES )) outs=() loaders=()
+    for i in $(seq 0 $(( PROCESSES - 1 ))); do
+        oha --no-tui --output-format json -z "$DURATION" -c "$per" "$@" \
+            "http://127.0.0.1:$(( PORT0 + i ))$path" >"$WORK/$name-$i.json" &
+        loaders+=($!)
+        outs+=("$WORK/$name-$i.json")
+    done
+    wait "${loaders[@]}"
+    report "$name" "${outs[@]}"
+}
+WAL="$WORK/bench.db-wal"
+wal_bytes() { stat -c %s "$WAL" 2>/dev/null || echo 0; }
+# measure_mixed: DID.ORDER QUANTITY 1 and DID.LIST LIMIT 50 of the same (buying) account
+# at once, half the connections each, sampling the WAL's size every half second.
+measure_mixed() {
+    if [[ " $SCENARIOS " != *" mixed_order_list "* ]]; then return; fi
+    local per=$(( CONNECTIONS / 2 / PROCESSES )) orders=() lists=() loaders=() peak=0 size
+    [ "$per" -ge 1 ] || per=1
+    for i in $(seq 0 $(( PROCESSES - 1 ))); do
+        local base="http://127.0.0.1:$(( PORT0 + i ))"
+        oha --no-tui --output-format json -z "$DURATION" -c "$per" -m POST -T application/xml \
+            -D "$WORK/order1.xml" "$base/api/v3.asp" >"$WORK/mixed_order-$i.json" &
+        loaders+=($!)
+        oha --no-tui --output-format json -z "$DURATION" -c "$per" \
+            "$base/api/v2.asp?userkey=$KEY&action=DID.LIST&param%5BLIMIT%5D=50" >"$WORK/mixed_list-$i.json" &
+        loaders+=($!)
+        orders+=("$WORK/mixed_order-$i.json")
+        lists+=("$WORK/mixed_list-$i.json")
+    done
+    while kill -0 "${loaders[@]}" 2>/dev/null; do
+        size=$(wal_bytes); [ "$size" -gt "$peak" ] && peak=$size
+        sleep 0.5
+    done
+    wait "${loaders[@]}"
+    report "mixed: DID.ORDER Q1" "${orders[@]}"
+    report "mixed: DID.LIST (buyer)" "${lists[@]}"
+    if [ -z "$DATABASE" ]; then
+        echo "   WAL during the mix: peak $peak bytes, $(wal_bytes) bytes at its end"
+    fi
+}
 echo "== $CONNECTIONS connections, $DURATION each"
 measure health /health
 HEALTH_RPS=$(cat "$WORK/health-0.json.rps")
 measure order_q1 /api/v3.asp -m POST -T application/xml -D "$WORK/order1.xml"
+measure_mixed
 measure order_q10 /api/v3.asp -m POST -T application/xml -D "$WORK/order10.xml"
 measure did_list_limit50 "/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=50"
 measure areas_list "/api/v2.asp?userkey=$KEY&action=ANVEO.AREAS.LIST&param%5BDID_TYPE%5D=GEOGRAPHIC&param%5BCOUNTRY_ID%5D=US"
@@ -153,6 +192,9 @@ fi
 for pid in "${PIDS[@]}"; do kill -TERM "$pid"; done
 wait "${PIDS[@]}" 2>/dev/null || true
 PIDS=()
+if [ -z "$DATABASE" ]; then
+    echo "== WAL after the graceful stop: $(if [ -e "$WAL" ]; then echo "$(wal_bytes) bytes"; else echo "no file"; fi)"
+fi
 echo "== errors answered (non-SUCCESS results), from the server logs:"
 grep -ho 'result="[A-Z_]*"' "$WORK"/serve-*.log | grep -v SUCCESS | sort | uniq -c || echo "   none"
 echo "== didhub check"

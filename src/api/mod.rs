@@ -1,5 +1,6 @@
 //! The HTTP surface: the Anveo-compatible API ([`anveo`]), Anveo's v1 SMS gateway
-//! ([`v1`]), `GET /health` and, when configured, `GET /metrics` ([`metrics_endpoint`]),
+//! ([`v1`]), `GET /health`, `GET /ready` ([`readiness`]) and, when configured, `GET /metrics`
+//! ([`metrics_endpoint`]),
 //! assembled into one axum router with request timeouts; the rate limits every API
 //! request passes ([`rate_limit`]).
 
@@ -9,6 +10,7 @@ pub mod form;
 pub mod long_target;
 pub mod metrics_endpoint;
 pub mod rate_limit;
+pub mod readiness;
 pub mod v1;
 
 use std::sync::Arc;
@@ -105,7 +107,8 @@ pub fn router(state: AppState) -> Router {
             get(anveo::serve_v2).post(anveo::serve_v2_post),
         )
         .route("/api/v1.asp", get(v1::serve_v1_get).post(v1::serve_v1_post))
-        .route("/health", get(health));
+        .route("/health", get(health))
+        .route("/ready", get(readiness::ready));
     if state.metrics.as_ref().is_some_and(|m| m.on_api_port) {
         routes = routes.route("/metrics", get(serve_metrics));
     }

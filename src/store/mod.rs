@@ -7,6 +7,7 @@
 pub mod audit_rules;
 mod bulk;
 pub mod catalog_guard;
+mod fault;
 pub mod postgres;
 mod pricing;
 pub mod rules;
@@ -14,6 +15,7 @@ pub mod sqlite;
 pub mod transfer;
 
 pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
+pub use fault::{Fault, FaultReason};
 pub use pricing::{PriceImportSummary, Pricing};
 
 use std::collections::HashSet;
@@ -36,7 +38,7 @@ use crate::domain::{
 pub use transfer::{Cell, TableDump, TableSpec};
 
 /// Failures of the store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The request itself is at fault; shown to the customer.
     #[error(transparent)]
@@ -47,6 +49,10 @@ pub enum StoreError {
     /// The database failed; details go to the log, never to the customer.
     #[error("database error: {0}")]
     Backend(String),
+    /// The storage cannot take writes now (no space, a file gone, the database
+    /// unreachable); nothing was done, and the same request may succeed later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(#[from] Fault),
     /// The store was shut down.
     #[error("the store is closed")]
     Closed,
@@ -232,6 +238,10 @@ pub trait Store:
     + Pricing
     + BulkInventory
 {
+    /// Whether the store can take writes now (`GET /ready`): `Err` names what stops it.
+    /// Cheap enough to be asked every second; never writes data.
+    async fn readiness(&self) -> Result<(), Fault>;
+
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].
     async fn close(&self);
@@ -245,6 +255,8 @@ pub struct StoreOptions {
     pub pool_size: u32,
     /// SQLite `synchronous=FULL` (true) or `NORMAL` (false).
     pub durable: bool,
+    /// SQLite: the WAL's bound in pages of 4 KiB (see `sqlite/writer/wal_policy.rs`).
+    pub wal_limit_pages: u32,
 }
 
 impl Default for StoreOptions {
@@ -253,6 +265,7 @@ impl Default for StoreOptions {
             clock: Arc::new(SystemClock),
             pool_size: 4,
             durable: true,
+            wal_limit_pages: sqlite::DEFAULT_WAL_LIMIT_PAGES,
         }
     }
 }

@@ -26,6 +26,7 @@ mod order_errors;
 mod postgres_tls;
 mod rate_limits;
 mod rate_plans;
+mod storage;
 mod store_copy;
 mod tls;
 mod v1_gateway;

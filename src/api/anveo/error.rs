@@ -63,7 +63,16 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Domain(d) => d.into(),
             StoreError::Rejected(message) => ApiError::new(ErrorCode::InvalidParameter, message),
-            StoreError::Backend(_) | StoreError::Closed => {
+            // Storage faults, and a store that stopped (shutting down, or its writer
+            // gone): the request did nothing and may succeed later, here or elsewhere.
+            StoreError::Unavailable(_) | StoreError::Closed => {
+                tracing::warn!(error = %e, "storage cannot take writes");
+                ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "storage cannot take writes now; nothing was done, retry later",
+                )
+            }
+            StoreError::Backend(_) => {
                 // The details stay in the server log; the client learns only that it failed.
                 tracing::error!(error = %e, "store failure");
                 ApiError::new(

@@ -10,6 +10,11 @@
 //! - update, move and cancel lock the numbers they change (`FOR UPDATE`, in E164 order);
 //!   the aging sweep skips numbers another process is releasing.
 //!
+//! An unreachable server (refused or closed connections, no connection free in time,
+//! the database dropped) or one that cannot write is a storage fault ([`faults`]): the
+//! request fails with [`StoreError::Unavailable`], and the pool reconnects by itself
+//! once the server answers again.
+//!
 //! Dry runs and reads take no row locks. Migrations run at open, under an advisory lock,
 //! so processes starting together migrate once ([`migrate`]). The rules themselves (who
 //! may act for whom, error order, responses) are the SQLite store's, query for query.
@@ -20,6 +25,7 @@ mod bulk_import;
 mod catalog;
 mod catalog_guard;
 mod dids;
+mod faults;
 mod history;
 mod inventory;
 mod ledger;
@@ -44,13 +50,15 @@ use tokio_postgres::NoTls;
 
 use tls::Connector;
 
-use super::{Store, StoreError, StoreOptions, StoreResult};
+use super::{Fault, FaultReason, Store, StoreError, StoreOptions, StoreResult};
 use crate::domain::Clock;
 
 /// How long a request waits for a pooled connection before it fails.
 const POOL_WAIT: Duration = Duration::from_secs(30);
 /// How long opening one connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a readiness probe waits for a pooled connection.
+const READINESS_WAIT: Duration = Duration::from_secs(2);
 
 /// Whether `url` names a PostgreSQL database.
 pub fn is_postgres_url(url: &str) -> bool {
@@ -59,17 +67,13 @@ pub fn is_postgres_url(url: &str) -> bool {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Backend(describe(&e))
+        faults::classify(&e)
     }
 }
 
 impl From<PoolError> for StoreError {
     fn from(e: PoolError) -> Self {
-        match e {
-            PoolError::Closed => StoreError::Closed,
-            PoolError::Backend(e) => e.into(),
-            other => StoreError::Backend(format!("no database connection: {other}")),
-        }
+        faults::classify_pool(e)
     }
 }
 
@@ -185,6 +189,42 @@ async fn finish<T>(tx: Transaction<'_>, outcome: StoreResult<T>) -> StoreResult<
 
 #[async_trait]
 impl Store for PostgresStore {
+    /// Ready when a pooled connection comes within [`READINESS_WAIT`] and the server
+    /// takes writes (not a standby, not read-only by default).
+    async fn readiness(&self) -> Result<(), Fault> {
+        let not_ready = |e: StoreError| match e {
+            StoreError::Unavailable(fault) => fault,
+            other => Fault::new(FaultReason::Unreachable, other.to_string()),
+        };
+        let timeouts = deadpool_postgres::Timeouts {
+            wait: Some(READINESS_WAIT),
+            create: Some(READINESS_WAIT),
+            recycle: Some(READINESS_WAIT),
+        };
+        let client = self
+            .pool
+            .timeout_get(&timeouts)
+            .await
+            .map_err(|e| not_ready(e.into()))?;
+        let writable: bool = client
+            .query_one(
+                "SELECT NOT pg_is_in_recovery() \
+                 AND current_setting('default_transaction_read_only') = 'off'",
+                &[],
+            )
+            .await
+            .map_err(|e| not_ready(e.into()))?
+            .get(0);
+        if writable {
+            Ok(())
+        } else {
+            Err(Fault::new(
+                FaultReason::ReadOnly,
+                "the server is a standby or read-only",
+            ))
+        }
+    }
+
     async fn close(&self) {
         self.pool.close();
     }

@@ -40,14 +40,12 @@ impl Transfer for SqliteStore {
 
     async fn export_tables(&self, tables: Vec<&'static TableSpec>) -> StoreResult<Vec<TableDump>> {
         self.reads
+            // Every read is one read transaction: the tables come from one snapshot.
             .read(move |conn| {
-                let snapshot = conn.unchecked_transaction()?;
-                let dumps = tables
+                tables
                     .into_iter()
-                    .map(|table| export_table(&snapshot, table))
-                    .collect::<StoreResult<Vec<_>>>()?;
-                snapshot.finish()?;
-                Ok(dumps)
+                    .map(|table| export_table(conn, table))
+                    .collect::<StoreResult<Vec<_>>>()
             })
             .await
     }

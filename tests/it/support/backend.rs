@@ -169,6 +169,26 @@ impl TestDatabase {
         }
     }
 
+    /// A new SQLite database file in `dir`, which the test owns (e.g. a small
+    /// filesystem it mounted).
+    pub fn sqlite_in(dir: &std::path::Path) -> TestDatabase {
+        TestDatabase {
+            backend: Backend::Sqlite,
+            url: format!("sqlite://{}", dir.join("didhub.db").display()),
+            _dir: None,
+            postgres: None,
+        }
+    }
+
+    /// The SQLite database's file.
+    pub fn sqlite_path(&self) -> std::path::PathBuf {
+        let path = self
+            .url
+            .strip_prefix("sqlite://")
+            .expect("a SQLite database");
+        std::path::PathBuf::from(path)
+    }
+
     /// Runs SQL straight on the database, behind the store's back (to tamper in tests).
     pub fn execute(&self, sql: &str) {
         match self.backend {

@@ -25,7 +25,7 @@ use didhub::server::{ConnectionLimits, ServeOptions};
 use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
-pub use backend::{Backend, TestDatabase, skip_postgres};
+pub use backend::{Backend, TestDatabase, postgres_server, skip_postgres};
 pub use raw::RawAnswer;
 pub use snapshot::{Snapshot, numbers_digest};
 pub use xml::Reply;
@@ -98,10 +98,19 @@ pub struct TestApp {
 
 /// Opens (and migrates) a store on `url` with the test clock.
 pub async fn open_store(url: &str, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+    open_store_with(url, clock, StoreOptions::default()).await
+}
+
+/// Opens a store on `url` with `options`, but the test clock and `durable = false`.
+pub async fn open_store_with(
+    url: &str,
+    clock: Arc<ManualClock>,
+    options: StoreOptions,
+) -> Arc<dyn Store> {
     let options = StoreOptions {
         clock,
         durable: false,
-        ..StoreOptions::default()
+        ..options
     };
     store::open(url, options).await.expect("open store")
 }
@@ -122,6 +131,18 @@ impl TestApp {
         catalog: CatalogData,
         setup: impl Into<ServerSetup>,
     ) -> TestApp {
+        let database = TestDatabase::create(backend);
+        TestApp::spawn_on(database, StoreOptions::default(), catalog, setup).await
+    }
+
+    /// A TestApp on `database` (made by the test, e.g. on a small filesystem), its store
+    /// opened with `options` (e.g. a small WAL limit).
+    pub async fn spawn_on(
+        database: TestDatabase,
+        options: StoreOptions,
+        catalog: CatalogData,
+        setup: impl Into<ServerSetup>,
+    ) -> TestApp {
         let setup = setup.into();
         // Server logs go to the test's captured output (warnings and errors by default).
         let filter = tracing_subscriber::EnvFilter::try_from_env("DIDHUB_LOG")
@@ -130,9 +151,9 @@ impl TestApp {
             .with_env_filter(filter)
             .with_test_writer()
             .try_init();
-        let database = Arc::new(TestDatabase::create(backend));
+        let database = Arc::new(database);
         let clock = Arc::new(ManualClock::new(START));
-        let store = open_store(&database.url, clock.clone()).await;
+        let store = open_store_with(&database.url, clock.clone(), options).await;
         store.load_catalog(catalog).await.expect("catalog");
         let account =
             |email: &str, phrase: Option<&str>, parent: Option<AccountNumber>| AccountSpec {
@@ -245,6 +266,33 @@ impl TestApp {
             self.setup.clone(),
         )
         .await
+    }
+
+    /// Another server on this app's database, reached through `url` (e.g. a proxy the
+    /// test can cut), with the same accounts and clock.
+    pub async fn serve_through(&self, url: &str) -> TestApp {
+        let store = open_store(url, self.clock.clone()).await;
+        let accounts = [self.main.clone(), self.sub.clone(), self.other.clone()];
+        TestApp::serve(
+            self.database.clone(),
+            store,
+            self.clock.clone(),
+            accounts,
+            self.setup.clone(),
+        )
+        .await
+    }
+
+    /// GETs `path` (e.g. `/ready`): the HTTP status and the body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("GET request");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
     }
 
     /// Adds `count` generated numbers of `did_type` to an area's stock.

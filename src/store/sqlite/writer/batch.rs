@@ -6,13 +6,15 @@ use rusqlite::Connection;
 
 use super::command::WriteCommand;
 use super::epoch;
+use crate::store::sqlite::faults::classify;
+use crate::store::{StoreError, StoreResult};
 
 /// Runs a batch in one transaction and commits once: without savepoints when every
 /// command is replayable and none fails after writing, else with one per command.
 pub(super) fn execute_batch(
     conn: &Connection,
     batch: &mut [Box<dyn WriteCommand>],
-) -> Result<(), String> {
+) -> StoreResult<()> {
     if batch.iter().all(|c| c.replayable()) {
         match execute_without_savepoints(conn, batch) {
             Ok(Finished::Committed) => return Ok(()),
@@ -34,13 +36,22 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql).and_then(|mut s| s.execute([]))
 }
 
+/// A failed step of the batch as the store error every command of it is answered with:
+/// a storage fault (no space, I/O, a lock held too long) or a backend failure.
+fn failed(step: &str, e: rusqlite::Error) -> StoreError {
+    match classify(e) {
+        StoreError::Backend(message) => StoreError::Backend(format!("{step} failed: {message}")),
+        fault => fault,
+    }
+}
+
 /// Takes the write lock; commits made before it (by any connection) may have changed the
 /// catalog, so the writer's catalog epoch moves.
-fn begin(conn: &Connection) -> Result<(), String> {
+fn begin(conn: &Connection) -> StoreResult<()> {
     epoch::advance();
     run(conn, "BEGIN IMMEDIATE")
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| failed("begin", e))
 }
 
 /// Runs one command; the catalog epoch moves after any that is not replayable (only
@@ -56,12 +67,12 @@ fn execute(conn: &Connection, command: &mut Box<dyn WriteCommand>) -> bool {
 fn execute_without_savepoints(
     conn: &Connection,
     batch: &mut [Box<dyn WriteCommand>],
-) -> Result<Finished, String> {
+) -> StoreResult<Finished> {
     begin(conn)?;
     for command in batch.iter_mut() {
         let before = conn.total_changes();
         if !execute(conn, command) && conn.total_changes() != before {
-            run(conn, "ROLLBACK").map_err(|e| e.to_string())?;
+            run(conn, "ROLLBACK").map_err(|e| failed("rollback", e))?;
             return Ok(Finished::WroteThenFailed);
         }
     }
@@ -72,7 +83,7 @@ fn execute_without_savepoints(
 fn execute_with_savepoints(
     conn: &Connection,
     batch: &mut [Box<dyn WriteCommand>],
-) -> Result<(), String> {
+) -> StoreResult<()> {
     begin(conn)?;
     for command in batch.iter_mut() {
         let step = run(conn, "SAVEPOINT command")
@@ -85,15 +96,15 @@ fn execute_with_savepoints(
             });
         if let Err(e) = step {
             let _ = run(conn, "ROLLBACK");
-            return Err(e.to_string());
+            return Err(failed("savepoint", e));
         }
     }
     commit(conn)
 }
 
-fn commit(conn: &Connection) -> Result<(), String> {
+fn commit(conn: &Connection) -> StoreResult<()> {
     run(conn, "COMMIT").map(|_| ()).map_err(|e| {
         let _ = run(conn, "ROLLBACK");
-        e.to_string()
+        failed("commit", e)
     })
 }

@@ -52,7 +52,7 @@ pub(super) trait WriteCommand: Send {
     fn execute(&mut self, conn: &Connection) -> bool;
     fn replayable(&self) -> bool;
     /// Answers the caller once the batch's fate is known.
-    fn answer(self: Box<Self>, commit: Result<(), String>);
+    fn answer(self: Box<Self>, commit: StoreResult<()>);
 }
 
 /// A command and where its answer goes; the last run's outcome is the answer.
@@ -92,11 +92,13 @@ impl<T: Send, W: Work<T>> WriteCommand for Command<T, W> {
         self.work.replayable()
     }
 
-    fn answer(self: Box<Self>, commit: Result<(), String>) {
+    fn answer(self: Box<Self>, commit: StoreResult<()>) {
         let answer = match (self.outcome, commit) {
-            (Some(Ok(_)), Err(e)) => Err(StoreError::Backend(format!("commit failed: {e}"))),
-            (Some(outcome), _) => outcome,
-            (None, _) => Err(StoreError::Backend("command was not executed".into())),
+            // Refused before it ran, or not committed: it did nothing.
+            (Some(Ok(_)) | None, Err(e)) => Err(e),
+            (Some(outcome), Ok(())) => outcome,
+            (Some(Err(e)), Err(_)) => Err(e),
+            (None, Ok(())) => Err(StoreError::Backend("command was not executed".into())),
         };
         let _ = self.reply.send(answer);
     }

@@ -21,8 +21,11 @@
 //!   "Wrote anything" is measured with SQLite's count of changed rows, so replayable
 //!   commands change data only with INSERT, UPDATE and DELETE.
 //!
-//! The writer never checkpoints the WAL itself: a [`Checkpointer`] thread does, when the
-//! writer's commits have made the WAL long enough (see [`checkpoint`]).
+//! For a database on disk the writer also keeps an [`Upkeep`]: it refuses a batch, before
+//! running it and again before acknowledging it, when a database file was deleted or
+//! replaced; and it keeps the WAL bounded: a [`checkpoint::Checkpointer`] thread runs
+//! PASSIVE checkpoints, and the writer restarts the WAL between batches when the policy
+//! of [`wal_policy`] says so, after a write failed for lack of space, and when it stops.
 
 mod batch;
 pub mod checkpoint;
@@ -30,8 +33,11 @@ pub mod checkpoint;
 mod checkpoint_tests;
 mod command;
 pub mod epoch;
+mod restart;
 #[cfg(test)]
 mod tests;
+mod upkeep;
+pub mod wal_policy;
 
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -43,8 +49,8 @@ use crate::store::{StoreError, StoreResult};
 use crate::telemetry::names::{WRITER_BATCH_SIZE, WRITER_QUEUE_DEPTH};
 
 use batch::execute_batch;
-use checkpoint::Checkpointer;
 use command::{RunAgain, RunOnce, Work, WriteCommand, command};
+pub use upkeep::Upkeep;
 
 /// Most commands committed together.
 pub const MAX_BATCH: usize = 256;
@@ -61,14 +67,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread, which takes ownership of `conn` and, for a database in
-    /// WAL mode whose connection was passed to [`checkpoint::hand_checkpoints_over`], of
-    /// the thread that checkpoints it (stopped after the writer).
-    pub fn spawn(conn: Connection, checkpointer: Option<Checkpointer>) -> Writer {
+    /// Starts the writer thread, which takes ownership of `conn` and, for a database on
+    /// disk in WAL mode whose connection was passed to
+    /// [`checkpoint::hand_checkpoints_over`], of its [`Upkeep`] (with the thread that
+    /// checkpoints it, stopped after the writer).
+    pub fn spawn(conn: Connection, upkeep: Option<Upkeep>) -> Writer {
         let (queue, inbox) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("didhub-sqlite-writer".into())
-            .spawn(move || run_writer(conn, inbox, checkpointer))
+            .spawn(move || run_writer(conn, inbox, upkeep))
             .expect("spawning the writer thread");
         Writer {
             queue,
@@ -111,6 +118,14 @@ impl Writer {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Whether the writer thread is still running.
+    pub fn is_running(&self) -> bool {
+        self.thread
+            .lock()
+            .map(|t| t.as_ref().is_some_and(|thread| !thread.is_finished()))
+            .unwrap_or(false)
+    }
+
     /// Lets the writer finish every command queued so far, then stops it.
     pub fn stop(&self) {
         let _ = self.queue.send(Message::Stop);
@@ -127,7 +142,7 @@ impl Drop for Writer {
     }
 }
 
-fn run_writer(conn: Connection, inbox: Receiver<Message>, checkpointer: Option<Checkpointer>) {
+fn run_writer(conn: Connection, inbox: Receiver<Message>, mut upkeep: Option<Upkeep>) {
     epoch::start_on_writer_thread();
     let mut batch: Vec<Box<dyn WriteCommand>> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = inbox.recv() {
@@ -146,16 +161,34 @@ fn run_writer(conn: Connection, inbox: Receiver<Message>, checkpointer: Option<C
         if !batch.is_empty() {
             metrics::gauge!(WRITER_QUEUE_DEPTH).decrement(batch.len() as f64);
             metrics::histogram!(WRITER_BATCH_SIZE).record(batch.len() as f64);
-            let commit = execute_batch(&conn, &mut batch);
-            if let Some(checkpointer) = &checkpointer {
-                checkpointer.after_commit();
-            }
+            let outcome = run_batch(&conn, &mut batch, upkeep.as_ref());
             for command in batch.drain(..) {
-                command.answer(commit.clone());
+                command.answer(outcome.clone());
+            }
+            if let Some(upkeep) = &mut upkeep {
+                upkeep.after_batch(&conn, &outcome);
             }
         }
         if stopping {
             break;
         }
     }
+    if let Some(upkeep) = upkeep {
+        upkeep.finish(&conn);
+    }
+}
+
+/// Runs and commits a batch; with an [`Upkeep`], only while the database's files are
+/// the store's, checked before the batch and again before it is acknowledged.
+fn run_batch(
+    conn: &Connection,
+    batch: &mut [Box<dyn WriteCommand>],
+    upkeep: Option<&Upkeep>,
+) -> StoreResult<()> {
+    let Some(upkeep) = upkeep else {
+        return execute_batch(conn, batch);
+    };
+    upkeep.refuse_unless_intact()?;
+    execute_batch(conn, batch)?;
+    upkeep.refuse_unless_intact()
 }
