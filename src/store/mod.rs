@@ -7,6 +7,7 @@
 pub mod audit_rules;
 mod bulk;
 pub mod catalog_guard;
+pub mod events;
 pub mod postgres;
 mod pricing;
 pub mod rules;
@@ -14,6 +15,7 @@ pub mod sqlite;
 pub mod transfer;
 
 pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
+pub use events::{Deliveries, Events, Idempotency, Webhooks};
 pub use pricing::{PriceImportSummary, Pricing};
 
 use std::collections::HashSet;
@@ -86,6 +88,8 @@ pub struct StoreCounts {
     pub orders: u64,
     pub order_lines: u64,
     pub ledger_rows: u64,
+    pub events: u64,
+    pub webhooks: u64,
 }
 
 /// One broken invariant found by [`Audit::audit`].
@@ -231,6 +235,10 @@ pub trait Store:
     + Transfer
     + Pricing
     + BulkInventory
+    + Events
+    + Webhooks
+    + Deliveries
+    + Idempotency
 {
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].

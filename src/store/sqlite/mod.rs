@@ -12,8 +12,11 @@ mod audit;
 mod bulk_import;
 mod catalog;
 mod catalog_guard;
+mod deliveries;
 mod dids;
+mod events;
 mod history;
+mod idempotency;
 mod inventory;
 mod lifecycle;
 mod listings;
@@ -23,6 +26,7 @@ mod pricing;
 mod reads;
 mod stock;
 mod transfer;
+mod webhooks;
 mod writer;
 
 #[cfg(test)]
