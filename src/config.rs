@@ -27,6 +27,13 @@ pub struct FileConfig {
     pub durable: Option<bool>,
     pub aging_days: Option<u32>,
     pub aging_sweep_secs: Option<u64>,
+    // Webhooks and deliveries (`outbound::settings`): durations as `500ms`, `10s`, `2m`.
+    pub allow_private_targets: Option<bool>,
+    pub webhook_timeout: Option<String>,
+    pub webhook_retry_schedule: Option<String>,
+    pub webhook_retry_for: Option<String>,
+    pub delivery_concurrency: Option<usize>,
+    pub delivery_per_endpoint: Option<usize>,
 }
 
 impl FileConfig {
@@ -52,6 +59,8 @@ pub struct Config {
     pub aging_days: u32,
     /// How often `serve` returns aged numbers to stock.
     pub aging_sweep: Duration,
+    /// Webhook deliveries and the private-target rule.
+    pub outbound: crate::outbound::OutboundPolicy,
 }
 
 impl Config {
@@ -64,7 +73,9 @@ impl Config {
         if max_quantity == 0 {
             return Err("max_quantity must be at least 1".into());
         }
+        let outbound = crate::outbound::settings::resolve(&file, &overrides)?;
         Ok(Config {
+            outbound,
             database: overrides
                 .database
                 .or(file.database)
@@ -101,6 +112,7 @@ impl Config {
             max_quantity: self.max_quantity,
             request_timeout: self.request_timeout,
             aging_days: self.aging_days,
+            outbound: self.outbound.clone(),
         }
     }
 }
@@ -130,6 +142,7 @@ impl fmt::Debug for Config {
             .field("durable", &self.durable)
             .field("aging_days", &self.aging_days)
             .field("aging_sweep", &self.aging_sweep)
+            .field("outbound", &self.outbound)
             .finish()
     }
 }

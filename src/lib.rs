@@ -6,6 +6,8 @@
 //! - [`store`]: the storage traits in domain terms and their backends (SQLite, PostgreSQL).
 //! - [`api`]: the HTTP surface: the Anveo-compatible API and `/health`.
 //! - [`server`]: running the API until a shutdown signal, then draining.
+//! - [`jobs`]: background loops of `serve` (the delivery worker, the idempotency purge).
+//! - [`outbound`]: calls that leave the process: policy, HTTP client, one sender per channel.
 //! - [`admin`]: operator tasks (accounts, demo, inventory) shared by CLI and tests.
 //! - [`cli`]: the `didhub` command line.
 //! - [`config`]: typed configuration with its layers.
@@ -17,5 +19,7 @@ pub mod bundled;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod jobs;
+pub mod outbound;
 pub mod server;
 pub mod store;

@@ -28,6 +28,7 @@ pub async fn serve(
         store.clone(),
         REFRESH_INTERVAL,
     ));
+    let jobs = crate::jobs::start(&state);
     let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await;
@@ -35,6 +36,7 @@ pub async fn serve(
         task.abort();
         let _ = task.await;
     }
+    jobs.stop().await;
     store.close().await;
     served
 }

@@ -27,6 +27,15 @@ pub struct ServeArgs {
     /// Days a canceled number ages before it returns to stock (default 90).
     #[arg(long, env = "DIDHUB_AGING_DAYS")]
     aging_days: Option<u32>,
+    /// How long one webhook attempt may take (default 10s).
+    #[arg(long, env = "DIDHUB_WEBHOOK_TIMEOUT")]
+    webhook_timeout: Option<String>,
+    /// Delays between webhook attempts, the last repeating (default 5s,30s,2m,10m,30m,1h).
+    #[arg(long, env = "DIDHUB_WEBHOOK_RETRY_SCHEDULE")]
+    webhook_retry_schedule: Option<String>,
+    /// How long a webhook delivery is retried before it fails (default 24h).
+    #[arg(long, env = "DIDHUB_WEBHOOK_RETRY_FOR")]
+    webhook_retry_for: Option<String>,
 }
 
 impl ServeArgs {
@@ -35,6 +44,9 @@ impl ServeArgs {
             listen: self.listen.clone(),
             max_quantity: self.max_quantity,
             aging_days: self.aging_days,
+            webhook_timeout: self.webhook_timeout.clone(),
+            webhook_retry_schedule: self.webhook_retry_schedule.clone(),
+            webhook_retry_for: self.webhook_retry_for.clone(),
             ..FileConfig::default()
         }
     }

@@ -103,22 +103,17 @@ pub struct KeyReservation {
     pub fingerprint: String,
     /// Proves the reservation when its answer is stored.
     pub token: String,
-    pub now: Timestamp,
-    /// A key made before this has expired: the request runs as if it were new.
-    pub expired_before: Timestamp,
-    /// A reservation still running but made before this is abandoned (its process
-    /// died) and may be taken over.
-    pub abandoned_before: Timestamp,
+    /// A reservation still running this long after it was made is abandoned (its
+    /// process died) and may be taken over.
+    pub abandon_after_secs: i64,
 }
 
 impl KeyReservation {
-    /// A reservation at `now`, with a fresh token; a running reservation older than
-    /// `abandon_after_secs` is taken over.
+    /// A reservation with a fresh token.
     pub fn new(
         main_account: AccountNumber,
         key: IdempotencyKey,
         fingerprint: String,
-        now: Timestamp,
         abandon_after_secs: i64,
     ) -> KeyReservation {
         KeyReservation {
@@ -126,11 +121,20 @@ impl KeyReservation {
             key,
             fingerprint,
             token: super::events::new_id(""),
-            now,
-            expired_before: now - KEY_LIFETIME_SECS,
-            abandoned_before: now - abandon_after_secs,
+            abandon_after_secs,
         }
     }
+
+    /// At `now`: a key made before the first instant has expired, and a running
+    /// reservation made before the second is abandoned; either may be taken.
+    pub fn limits(&self, now: Timestamp) -> (Timestamp, Timestamp) {
+        (expired_before(now), now - self.abandon_after_secs)
+    }
+}
+
+/// Keys made before this instant have expired (and are purged).
+pub fn expired_before(now: Timestamp) -> Timestamp {
+    now - KEY_LIFETIME_SECS
 }
 
 /// What a key holds.

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 
 use super::StoreResult;
 use crate::domain::AccountNumber;
-use crate::domain::Timestamp;
 use crate::domain::delivery::{AttemptRecord, ClaimedDelivery, DeliveryClaim, DeliveryRecord};
 use crate::domain::events::{Event, EventQuery};
 use crate::domain::idempotency::{IdempotencyKey, KeyReservation, KeyState, StoredAnswer};
@@ -83,8 +82,8 @@ pub trait Idempotency: Send + Sync {
         token: &str,
         answer: Option<StoredAnswer>,
     ) -> StoreResult<()>;
-    /// Removes keys made before `before`; how many.
-    async fn purge_keys(&self, before: Timestamp) -> StoreResult<u64>;
+    /// Removes the keys that have expired by the store's clock; how many.
+    async fn purge_keys(&self) -> StoreResult<u64>;
 }
 
 /// The rule for who may own a webhook: a main account that exists.

@@ -243,6 +243,8 @@ pub trait Store:
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].
     async fn close(&self);
+    /// The store's clock (the one its records are stamped with; tests replace it).
+    fn now(&self) -> crate::domain::Timestamp;
 }
 
 /// How to open a store.

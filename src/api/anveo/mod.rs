@@ -5,9 +5,11 @@
 //! and in the [`ERROR_CODE_HEADER`](crate::api::ERROR_CODE_HEADER).
 
 pub mod actions;
+pub mod answer;
 pub mod auth;
 pub mod dispatch;
 pub mod error;
+pub mod idempotency;
 pub mod params;
 pub mod request;
 pub mod response;
@@ -17,16 +19,19 @@ use std::time::Instant;
 use axum::body::{Body as HttpBody, to_bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::response::Response as HttpResponse;
 
-use crate::api::{AppState, ERROR_CODE_HEADER};
+use crate::api::AppState;
+use answer::Rendered;
 use dispatch::RequestContext;
-use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
-use response::{CONTENT_TYPE, error_xml};
 
 /// `POST /api/v3.asp`: an XML REQUEST document.
-pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpResponse {
+pub async fn serve_v3(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: HttpBody,
+) -> HttpResponse {
     let started = Instant::now();
     let request = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => request::parse_v3(&bytes),
@@ -34,14 +39,18 @@ pub async fn serve_v3(State(app): State<AppState>, body: HttpBody) -> HttpRespon
             "the request body is larger than {MAX_BODY_BYTES} bytes or could not be read"
         ))),
     };
-    answer(&app, "v3", request, started).await
+    answer(&app, "v3", request, &headers, started).await
 }
 
 /// `GET /api/v2.asp?userkey=...&action=...&param[NAME]=...`.
-pub async fn serve_v2(State(app): State<AppState>, RawQuery(query): RawQuery) -> HttpResponse {
+pub async fn serve_v2(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> HttpResponse {
     let started = Instant::now();
     let request = request::parse_v2(query.as_deref().unwrap_or(""));
-    answer(&app, "v2", request, started).await
+    answer(&app, "v2", request, &headers, started).await
 }
 
 /// `POST /api/v2.asp`: public clients POST either the v3 XML document (served exactly as
@@ -65,7 +74,7 @@ pub async fn serve_v2_post(
             )),
         },
     };
-    answer(&app, "v2", request, started).await
+    answer(&app, "v2", request, &headers, started).await
 }
 
 /// Whether a POSTed body is an XML document rather than a form: an XML content type, or
@@ -86,65 +95,52 @@ fn is_xml_document(headers: &HeaderMap, body: &[u8]) -> bool {
         .is_some_and(|&first| first == b'<')
 }
 
-/// Authenticates and runs a parsed request, logs one line, and writes the XML answer.
+/// Authenticates and runs a parsed request (with its idempotency key, see
+/// [`idempotency`]), logs one line, and writes the XML answer.
 async fn answer(
     app: &AppState,
     transport: &'static str,
     request: Result<ApiRequest, MalformedRequest>,
+    headers: &HeaderMap,
     started: Instant,
 ) -> HttpResponse {
     let request_id = new_request_id();
-    let (action, account, outcome) = match request {
-        Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
+    let (action, account, answer) = match request {
+        Err(malformed) => (
+            String::new(),
+            String::new(),
+            Rendered::of(&Err(malformed.into())),
+        ),
         Ok(request) => {
             let action = printable(&request.action);
             match auth::authenticate(app.store.as_ref(), &app.auth, &request).await {
-                Err(e) => (action, String::new(), Err(e)),
+                Err(e) => (action, String::new(), Rendered::of(&Err(e))),
                 Ok(caller) => {
                     let account = caller.account_number.to_string();
                     let context = RequestContext {
                         caller,
                         request_id: request_id.clone(),
                     };
-                    let outcome = dispatch::dispatch(app, &context, &request).await;
-                    (action, account, outcome)
+                    let key = headers
+                        .get(idempotency::KEY_HEADER)
+                        .map(|value| value.to_str().unwrap_or("\u{FFFD}"));
+                    let answer = idempotency::run(app, context, request, key).await;
+                    (action, account, answer)
                 }
             }
         }
-    };
-    let (result, answer) = match &outcome {
-        Ok(response) => ("SUCCESS", xml(response.to_xml())),
-        Err(e) => (e.code.as_str(), error_answer(e)),
     };
     tracing::info!(
         request_id = %request_id,
         transport,
         action = %action,
         account = %account,
-        result,
+        result = answer.result(),
+        replayed = answer.replayed,
         latency_us = started.elapsed().as_micros() as u64,
         "api request"
     );
-    answer
-}
-
-fn xml(body: Vec<u8>) -> HttpResponse {
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
-}
-
-/// A failure: the XML error document with the code repeated in [`ERROR_CODE_HEADER`].
-fn error_answer(error: &ApiError) -> HttpResponse {
-    (
-        [
-            (header::CONTENT_TYPE, CONTENT_TYPE),
-            (
-                header::HeaderName::from_static(ERROR_CODE_HEADER),
-                error.code.as_str(),
-            ),
-        ],
-        error_xml(error.code, &error.message),
-    )
-        .into_response()
+    answer.into_response()
 }
 
 /// A short random id tying a log line to the number history rows it caused.

@@ -7,13 +7,17 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
 use super::PostgresStore;
-use crate::domain::idempotency::{IdempotencyKey, KeyReservation, KeyState, StoredAnswer};
-use crate::domain::{AccountNumber, Timestamp};
+use crate::domain::AccountNumber;
+use crate::domain::idempotency::{
+    IdempotencyKey, KeyReservation, KeyState, StoredAnswer, expired_before,
+};
 use crate::store::{Idempotency, StoreResult};
 
 #[async_trait]
 impl Idempotency for PostgresStore {
     async fn reserve_key(&self, r: KeyReservation) -> StoreResult<KeyState> {
+        let now = self.clock.now();
+        let (expired_before, abandoned_before) = r.limits(now);
         let client = self.client().await?;
         let upsert = client
             .prepare_cached(
@@ -36,9 +40,9 @@ impl Idempotency for PostgresStore {
                     &r.key.as_str(),
                     &r.fingerprint,
                     &r.token,
-                    &r.now,
-                    &r.expired_before,
-                    &r.abandoned_before,
+                    &now,
+                    &expired_before,
+                    &abandoned_before,
                 ],
             )
             .await?;
@@ -94,7 +98,8 @@ impl Idempotency for PostgresStore {
         Ok(())
     }
 
-    async fn purge_keys(&self, before: Timestamp) -> StoreResult<u64> {
+    async fn purge_keys(&self) -> StoreResult<u64> {
+        let before = expired_before(self.clock.now());
         let client = self.client().await?;
         Ok(client
             .execute(

@@ -174,4 +174,8 @@ impl Store for PostgresStore {
     async fn close(&self) {
         self.pool.close();
     }
+
+    fn now(&self) -> crate::domain::Timestamp {
+        self.clock.now()
+    }
 }

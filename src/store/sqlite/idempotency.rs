@@ -6,16 +6,20 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use crate::domain::idempotency::{IdempotencyKey, KeyReservation, KeyState, StoredAnswer};
-use crate::domain::{AccountNumber, Timestamp};
+use crate::domain::AccountNumber;
+use crate::domain::idempotency::{
+    IdempotencyKey, KeyReservation, KeyState, StoredAnswer, expired_before,
+};
 use crate::store::{Idempotency, StoreResult};
 
 #[async_trait]
 impl Idempotency for SqliteStore {
     async fn reserve_key(&self, reservation: KeyReservation) -> StoreResult<KeyState> {
+        let now = self.clock.now();
         self.writer
             .write(move |conn| {
                 let r = &reservation;
+                let (expired_before, abandoned_before) = r.limits(now);
                 let token: Option<String> = conn
                     .prepare_cached(
                         "INSERT INTO idempotency_keys (account_number, idempotency_key,
@@ -36,9 +40,9 @@ impl Idempotency for SqliteStore {
                             r.key.as_str(),
                             r.fingerprint,
                             r.token,
-                            r.now,
-                            r.expired_before,
-                            r.abandoned_before
+                            now,
+                            expired_before,
+                            abandoned_before
                         ],
                         |row| row.get(0),
                     )
@@ -108,7 +112,8 @@ impl Idempotency for SqliteStore {
             .await
     }
 
-    async fn purge_keys(&self, before: Timestamp) -> StoreResult<u64> {
+    async fn purge_keys(&self) -> StoreResult<u64> {
+        let before = expired_before(self.clock.now());
         self.writer
             .write(move |conn| {
                 Ok(conn

@@ -132,4 +132,8 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.writer.stop();
     }
+
+    fn now(&self) -> crate::domain::Timestamp {
+        self.clock.now()
+    }
 }
