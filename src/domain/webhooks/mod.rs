@@ -142,7 +142,7 @@ mod tests {
             "hooks.example.com/in",
             "ftp://hooks.example.com/",
             "https://user:pw@hooks.example.com/",
-            "http:///in",
+            "mailto:ops@example.com",
         ] {
             assert!(parse_target_url("URL", bad).is_err(), "{bad}");
         }
