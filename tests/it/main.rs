@@ -16,6 +16,7 @@ mod customer_flow;
 mod did_list;
 mod did_move;
 mod did_update;
+mod durable_deliveries;
 mod events;
 mod idempotency;
 mod import;
