@@ -31,6 +31,13 @@ pub struct FileConfig {
     pub durable: Option<bool>,
     pub aging_days: Option<u32>,
     pub aging_sweep_secs: Option<u64>,
+    // Webhooks and deliveries (`outbound::settings`): durations as `500ms`, `10s`, `2m`.
+    pub allow_private_targets: Option<bool>,
+    pub webhook_timeout: Option<String>,
+    pub webhook_retry_schedule: Option<String>,
+    pub webhook_retry_for: Option<String>,
+    pub delivery_concurrency: Option<usize>,
+    pub delivery_per_endpoint: Option<usize>,
     // Connections (see `server::limits`).
     pub header_read_timeout_secs: Option<u64>,
     pub keep_alive_timeout_secs: Option<u64>,
@@ -71,6 +78,8 @@ pub struct Config {
     pub aging_days: u32,
     /// How often `serve` returns aged numbers to stock.
     pub aging_sweep: Duration,
+    /// Webhook deliveries and the private-target rule.
+    pub outbound: crate::outbound::OutboundPolicy,
     /// Connections, rate limits, metrics and TLS.
     pub serving: ServingConfig,
 }
@@ -85,8 +94,10 @@ impl Config {
         if max_quantity == 0 {
             return Err("max_quantity must be at least 1".into());
         }
+        let outbound = crate::outbound::settings::resolve(&file, &overrides)?;
         let serving = ServingConfig::resolve(&file, &overrides)?;
         Ok(Config {
+            outbound,
             serving,
             database: overrides
                 .database
@@ -124,6 +135,7 @@ impl Config {
             max_quantity: self.max_quantity,
             request_timeout: self.request_timeout,
             aging_days: self.aging_days,
+            outbound: self.outbound.clone(),
         }
     }
 }
@@ -153,6 +165,7 @@ impl fmt::Debug for Config {
             .field("durable", &self.durable)
             .field("aging_days", &self.aging_days)
             .field("aging_sweep", &self.aging_sweep)
+            .field("outbound", &self.outbound)
             .field("serving", &self.serving)
             .finish()
     }

@@ -77,6 +77,7 @@ pub async fn serve(
         let upkeep = keep_up(metrics.handle.clone(), UPKEEP_INTERVAL);
         background.push(tokio::spawn(upkeep));
     }
+    let jobs = crate::jobs::start(&state);
     let (stop, stopped) = watch::channel(false);
     let metrics = options.metrics_listener.map(|listener| {
         let settings = ConnectionSettings {
@@ -106,6 +107,7 @@ pub async fn serve(
         task.abort();
         let _ = task.await;
     }
+    jobs.stop().await;
     store.close().await;
     Ok(())
 }

@@ -43,6 +43,8 @@ pub struct ApiPolicy {
     /// Days a canceled number ages before it returns to stock, so the next buyer does
     /// not get the last one's calls.
     pub aging_days: u32,
+    /// Webhook deliveries and other outbound calls (`outbound`).
+    pub outbound: crate::outbound::OutboundPolicy,
 }
 
 impl ApiPolicy {
@@ -57,6 +59,7 @@ impl Default for ApiPolicy {
             max_quantity: crate::domain::order::DEFAULT_MAX_QUANTITY,
             request_timeout: Duration::from_secs(30),
             aging_days: DEFAULT_AGING_DAYS,
+            outbound: crate::outbound::OutboundPolicy::default(),
         }
     }
 }

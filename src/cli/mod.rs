@@ -5,12 +5,15 @@
 mod account;
 mod catalog;
 mod check;
+mod deliveries;
+mod events;
 mod inventory;
 mod number;
 mod output;
 mod progress;
 mod serve;
 mod store;
+mod webhook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +39,10 @@ pub struct Cli {
     /// Print exactly one JSON object on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Let webhooks target loopback, private, link-local and unique-local addresses
+    /// (tests, private deployments); refused by default.
+    #[arg(long, global = true, env = "DIDHUB_ALLOW_PRIVATE_TARGETS")]
+    allow_private_targets: Option<bool>,
     #[command(subcommand)]
     command: Command,
 }
@@ -63,6 +70,15 @@ enum Command {
     /// Whole-database operations: copy between backends.
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Read the event log.
+    #[command(subcommand)]
+    Events(events::EventsCommand),
+    /// Manage customers' webhooks.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
+    /// Look at and retry webhook deliveries.
+    #[command(subcommand)]
+    Deliveries(deliveries::DeliveriesCommand),
 }
 
 /// Parses the command line, runs the command, prints its report.
@@ -94,6 +110,7 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
     };
     let overrides = FileConfig {
         database: cli.database.clone(),
+        allow_private_targets: cli.allow_private_targets,
         ..serve_overrides
     };
     let config = Config::resolve(file, overrides).map_err(anyhow::Error::msg)?;
@@ -114,6 +131,12 @@ async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::
         Command::Catalog(command) => catalog::run(command, store.as_ref()).await,
         Command::Number(command) => number::run(command, store.as_ref()).await,
         Command::Check => check::run(store.as_ref()).await,
+        Command::Events(command) => events::run(command, store.as_ref()).await,
+        Command::Webhook(command) => {
+            let allow_private = config.outbound.allow_private_targets;
+            webhook::run(command, store.as_ref(), allow_private).await
+        }
+        Command::Deliveries(command) => deliveries::run(command, store.as_ref()).await,
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),
             "database is migrated".into(),

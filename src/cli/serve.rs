@@ -56,6 +56,15 @@ pub struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, env = "DIDHUB_TLS_KEY")]
     tls_key: Option<PathBuf>,
+    /// How long one webhook attempt may take (default 10s).
+    #[arg(long, env = "DIDHUB_WEBHOOK_TIMEOUT")]
+    webhook_timeout: Option<String>,
+    /// Delays between webhook attempts, the last repeating (default 5s,30s,2m,10m,30m,1h).
+    #[arg(long, env = "DIDHUB_WEBHOOK_RETRY_SCHEDULE")]
+    webhook_retry_schedule: Option<String>,
+    /// How long a webhook delivery is retried before it fails (default 24h).
+    #[arg(long, env = "DIDHUB_WEBHOOK_RETRY_FOR")]
+    webhook_retry_for: Option<String>,
 }
 
 impl ServeArgs {
@@ -72,6 +81,9 @@ impl ServeArgs {
             metrics_token: self.metrics_token.clone(),
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            webhook_timeout: self.webhook_timeout.clone(),
+            webhook_retry_schedule: self.webhook_retry_schedule.clone(),
+            webhook_retry_for: self.webhook_retry_for.clone(),
             ..FileConfig::default()
         }
     }

@@ -32,6 +32,9 @@ pub enum ErrorCode {
     StateNotFound,
     /// The v1 gateway's `action=sms` on a server with no SMS gateway configured.
     SmsNotConfigured,
+    /// The idempotency key was first used with another action or other parameters.
+    IdempotencyKeyReused,
+    WebhookNotFound,
 }
 
 impl ErrorCode {
@@ -57,6 +60,8 @@ impl ErrorCode {
             ErrorCode::CountryNotFound => "COUNTRY_NOT_FOUND",
             ErrorCode::StateNotFound => "STATE_NOT_FOUND",
             ErrorCode::SmsNotConfigured => "SMS_NOT_CONFIGURED",
+            ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            ErrorCode::WebhookNotFound => "WEBHOOK_NOT_FOUND",
         }
     }
 }
@@ -128,6 +133,8 @@ pub enum DomainError {
     CountryNotFound(String),
     #[error("STATE_ID '{0}' not found")]
     StateNotFound(String),
+    #[error("WEBHOOK_ID '{0}' not found")]
+    WebhookNotFound(String),
 }
 
 impl DomainError {
@@ -145,6 +152,7 @@ impl DomainError {
             DomainError::DidNotFound(_) => ErrorCode::DidNotFound,
             DomainError::CountryNotFound(_) => ErrorCode::CountryNotFound,
             DomainError::StateNotFound(_) => ErrorCode::StateNotFound,
+            DomainError::WebhookNotFound(_) => ErrorCode::WebhookNotFound,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod audit_rules;
 mod bulk;
 pub mod catalog_guard;
 mod fault;
+pub mod events;
 pub mod postgres;
 mod pricing;
 pub mod rules;
@@ -16,6 +17,7 @@ pub mod transfer;
 
 pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
 pub use fault::{Fault, FaultReason};
+pub use events::{Deliveries, Events, Idempotency, Webhooks};
 pub use pricing::{PriceImportSummary, Pricing};
 
 use std::collections::HashSet;
@@ -92,6 +94,8 @@ pub struct StoreCounts {
     pub orders: u64,
     pub order_lines: u64,
     pub ledger_rows: u64,
+    pub events: u64,
+    pub webhooks: u64,
 }
 
 /// One broken invariant found by [`Audit::audit`].
@@ -237,6 +241,10 @@ pub trait Store:
     + Transfer
     + Pricing
     + BulkInventory
+    + Events
+    + Webhooks
+    + Deliveries
+    + Idempotency
 {
     /// Whether the store can take writes now (`GET /ready`): `Err` names what stops it.
     /// Cheap enough to be asked every second; never writes data.
@@ -245,6 +253,8 @@ pub trait Store:
     /// Finishes every write already accepted, then stops; later calls fail with
     /// [`StoreError::Closed`].
     async fn close(&self);
+    /// The store's clock (the one its records are stamped with; tests replace it).
+    fn now(&self) -> crate::domain::Timestamp;
 }
 
 /// How to open a store.

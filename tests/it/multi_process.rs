@@ -26,19 +26,25 @@ const PRICE: i64 = 398;
 
 /// A `didhub serve` child process on port 0; killed if the test ends without stopping
 /// it (a failing test leaves no server behind).
-struct ServeProcess {
+pub struct ServeProcess {
     child: Child,
-    base_url: String,
+    pub base_url: String,
     log: tempfile::NamedTempFile,
 }
 
 impl ServeProcess {
     /// Starts the process; [`ServeProcess::wait_until_listening`] before using it.
-    fn spawn(database: &str) -> ServeProcess {
+    pub fn spawn(database: &str) -> ServeProcess {
+        ServeProcess::spawn_with(database, &[])
+    }
+
+    /// Starts the process with these extra environment variables.
+    pub fn spawn_with(database: &str, env: &[(&str, &str)]) -> ServeProcess {
         let log = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_didhub"))
             .args(["--database", database])
             .args(["serve", "--listen", "127.0.0.1:0", "--json"])
+            .envs(env.iter().copied())
             .env_remove("DIDHUB_DATABASE")
             .env_remove(POSTGRES_VARIABLE)
             .stdout(Stdio::piped())
@@ -53,7 +59,7 @@ impl ServeProcess {
     }
 
     /// Reads the startup line: the process has migrated, opened its pool and listens.
-    fn wait_until_listening(mut self) -> ServeProcess {
+    pub fn wait_until_listening(mut self) -> ServeProcess {
         let mut line = String::new();
         BufReader::new(self.child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -68,8 +74,14 @@ impl ServeProcess {
         self
     }
 
+    /// SIGKILL: no draining, no goodbye.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM: drain and exit.
-    fn stop(mut self) -> ExitStatus {
+    pub fn stop(mut self) -> ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

@@ -51,6 +51,9 @@ pub async fn dispatch(
         "ANVEO.STATES.LIST" => actions::catalog::states(app, request).await,
         "ANVEO.AREAS.LIST" => actions::catalog::areas(app, request).await,
         "ACCOUNT.GETBALANCE" => actions::balance::run(app, context, request).await,
+        "WEBHOOK.ADD" => actions::webhook::add(app, context, request).await,
+        "WEBHOOK.LIST" => actions::webhook::list(app, context).await,
+        "WEBHOOK.REMOVE" => actions::webhook::remove(app, context, request).await,
         other => Err(ApiError::new(
             ErrorCode::UnknownAction,
             format!("ACTION '{}' is not supported", printable(other)),

@@ -36,13 +36,22 @@ impl ApiError {
     /// The HTTP headers every surface sends with this failure: its code in
     /// [`ERROR_CODE_HEADER`], and `Retry-After` when the client should wait.
     pub fn add_headers(&self, headers: &mut HeaderMap) {
-        headers.insert(
-            HeaderName::from_static(ERROR_CODE_HEADER),
-            HeaderValue::from_static(self.code.as_str()),
-        );
-        if let Some(wait) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, wait.as_secs().into());
-        }
+        add_error_headers(headers, self.code.as_str(), self.retry_after);
+    }
+}
+
+/// `X-Didhub-Error-Code: code`, and `Retry-After` (whole seconds) when there is a wait:
+/// what every failure answer carries, on every surface.
+pub fn add_error_headers(
+    headers: &mut HeaderMap,
+    code: &str,
+    retry_after: Option<std::time::Duration>,
+) {
+    if let Ok(code) = HeaderValue::from_str(code) {
+        headers.insert(HeaderName::from_static(ERROR_CODE_HEADER), code);
+    }
+    if let Some(wait) = retry_after {
+        headers.insert(header::RETRY_AFTER, wait.as_secs().into());
     }
 }
 

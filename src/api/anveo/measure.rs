@@ -9,12 +9,7 @@ use crate::telemetry::names::{API_REQUEST_DURATION, API_REQUESTS, NUMBERS_SOLD, 
 use super::dispatch::known_action;
 
 /// Records one answered request.
-pub fn record_answer(
-    transport: &'static str,
-    action: &str,
-    result: &'static str,
-    latency: Duration,
-) {
+pub fn record_answer(transport: &'static str, action: &str, result: &str, latency: Duration) {
     record_labelled(
         transport,
         known_action(action).unwrap_or("other"),
@@ -27,9 +22,11 @@ pub fn record_answer(
 pub fn record_labelled(
     transport: &'static str,
     action: &'static str,
-    result: &'static str,
+    result: &str,
     latency: Duration,
 ) {
+    // `result` is SUCCESS or one of the stable codes: a bounded set.
+    let result = result.to_owned();
     metrics::counter!(API_REQUESTS, "transport" => transport, "action" => action, "result" => result)
         .increment(1);
     metrics::histogram!(API_REQUEST_DURATION, "transport" => transport, "action" => action)

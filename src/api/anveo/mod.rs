@@ -6,9 +6,11 @@
 
 pub mod actions;
 pub mod admission;
+pub mod answer;
 pub mod auth;
 pub mod dispatch;
 pub mod error;
+pub mod idempotency;
 pub mod measure;
 pub mod params;
 pub mod request;
@@ -19,19 +21,19 @@ use std::time::Instant;
 use axum::body::Body as HttpBody;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::response::Response as HttpResponse;
 
 use crate::api::rate_limit::ClientAddr;
 use crate::api::{AppState, form};
+use answer::Rendered;
 use dispatch::RequestContext;
-use error::ApiError;
 use request::{ApiRequest, MAX_BODY_BYTES, MalformedRequest};
-use response::{CONTENT_TYPE, error_xml};
 
 /// `POST /api/v3.asp`: an XML REQUEST document.
 pub async fn serve_v3(
     State(app): State<AppState>,
     client: ClientAddr,
+    headers: HeaderMap,
     body: HttpBody,
 ) -> HttpResponse {
     let started = Instant::now();
@@ -39,7 +41,7 @@ pub async fn serve_v3(
         .await
         .map_err(MalformedRequest)
         .and_then(|bytes| request::parse_v3(&bytes));
-    answer(&app, "v3", client, request, started).await
+    answer(&app, "v3", client, request, &headers, started).await
 }
 
 /// `GET /api/v2.asp?userkey=...&action=...&param[NAME]=...`.
@@ -47,10 +49,11 @@ pub async fn serve_v2(
     State(app): State<AppState>,
     client: ClientAddr,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> HttpResponse {
     let started = Instant::now();
     let request = request::parse_v2(query.as_deref().unwrap_or(""));
-    answer(&app, "v2", client, request, started).await
+    answer(&app, "v2", client, request, &headers, started).await
 }
 
 /// `POST /api/v2.asp`: public clients POST either the v3 XML document (served exactly as
@@ -70,7 +73,7 @@ pub async fn serve_v2_post(
             .map_err(MalformedRequest)
             .and_then(|form| request::parse_v2_form(query.as_deref().unwrap_or(""), form)),
     };
-    answer(&app, "v2", client, request, started).await
+    answer(&app, "v2", client, request, &headers, started).await
 }
 
 /// Whether a POSTed body is an XML document rather than a form: an XML content type, or
@@ -91,60 +94,54 @@ fn is_xml_document(headers: &HeaderMap, body: &[u8]) -> bool {
         .is_some_and(|&first| first == b'<')
 }
 
-/// Authenticates and runs a parsed request, logs one line, and writes the XML answer.
+/// Authenticates and runs a parsed request (with its idempotency key, see
+/// [`idempotency`]), logs one line, and writes the XML answer.
 async fn answer(
     app: &AppState,
     transport: &'static str,
     client: ClientAddr,
     request: Result<ApiRequest, MalformedRequest>,
+    headers: &HeaderMap,
     started: Instant,
 ) -> HttpResponse {
     let request_id = new_request_id();
-    let (action, account, outcome) = match request {
-        Err(malformed) => (String::new(), String::new(), Err(ApiError::from(malformed))),
+    let (action, account, answer) = match request {
+        Err(malformed) => (
+            String::new(),
+            String::new(),
+            Rendered::of(&Err(malformed.into())),
+        ),
         Ok(request) => {
             let action = printable(&request.action);
             match admission::admit(app, client, &request).await {
-                Err(e) => (action, String::new(), Err(e)),
+                Err(e) => (action, String::new(), Rendered::of(&Err(e))),
                 Ok(caller) => {
                     let account = caller.account_number.to_string();
                     let context = RequestContext {
                         caller,
                         request_id: request_id.clone(),
                     };
-                    let outcome = dispatch::dispatch(app, &context, &request).await;
-                    (action, account, outcome)
+                    let key = headers
+                        .get(idempotency::KEY_HEADER)
+                        .map(|value| value.to_str().unwrap_or("\u{FFFD}"));
+                    let answer = idempotency::run(app, context, request, key).await;
+                    (action, account, answer)
                 }
             }
         }
-    };
-    let (result, answer) = match &outcome {
-        Ok(response) => ("SUCCESS", xml(response.to_xml())),
-        Err(e) => (e.code.as_str(), error_answer(e)),
     };
     tracing::info!(
         request_id = %request_id,
         transport,
         action = %action,
         account = %account,
-        result,
+        result = answer.result(),
+        replayed = answer.replayed,
         latency_us = started.elapsed().as_micros() as u64,
         "api request"
     );
-    measure::record_answer(transport, &action, result, started.elapsed());
-    answer
-}
-
-fn xml(body: Vec<u8>) -> HttpResponse {
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
-}
-
-/// A failure: the XML error document, with the code repeated in [`ERROR_CODE_HEADER`](crate::api::ERROR_CODE_HEADER)
-/// (and `Retry-After` where the client should wait).
-fn error_answer(error: &ApiError) -> HttpResponse {
-    let mut answer = xml(error_xml(error.code, &error.message));
-    error.add_headers(answer.headers_mut());
-    answer
+    measure::record_answer(transport, &action, answer.result(), started.elapsed());
+    answer.into_response()
 }
 
 /// A short random id tying a log line to the number history rows it caused.

@@ -1,5 +1,5 @@
 //! Writing responses: the `RESPONSE` envelope of `anveo-api.md` §3 around a RESULT, named
-//! VALUEs and one body (`DIDS`, `COUNTRIES`, `STATES` or `AREAS`), and the error form:
+//! VALUEs and one body (`DIDS`, `COUNTRIES`, `STATES`, `AREAS` or `WEBHOOKS`), and the error form:
 //! `<ERROR>CODE: sentence</ERROR>` with no attribute, exactly as Anveo documents it, since
 //! real clients find errors with `/<ERROR>(.*?)<\/ERROR>/`.
 //!
@@ -17,6 +17,8 @@ use quick_xml::escape::{escape, partial_escape};
 
 use super::request::is_xml_char;
 use crate::domain::catalog::{AreaListing, CountryListing, PlanPrice, StateListing};
+use crate::domain::did_attributes::{AttributeValue, did_attributes};
+use crate::domain::webhooks::Webhook;
 use crate::domain::{Did, ErrorCode, utc_date_time};
 
 /// The Content-Type of every response.
@@ -39,6 +41,8 @@ pub enum Body {
     States(Vec<StateListing>),
     /// `<AREAS>` of ANVEO.AREAS.LIST, each area with its `<RATE_PLAN>`s.
     Areas(Vec<AreaListing>),
+    /// `<WEBHOOKS>` of WEBHOOK.LIST.
+    Webhooks(Vec<Webhook>),
 }
 
 /// A successful response.
@@ -90,6 +94,7 @@ impl Response {
             Body::Countries(countries) => out.list("COUNTRIES", countries, XmlOut::country),
             Body::States(states) => out.list("STATES", states, XmlOut::state),
             Body::Areas(areas) => out.list("AREAS", areas, XmlOut::area),
+            Body::Webhooks(webhooks) => out.list("WEBHOOKS", webhooks, XmlOut::webhook),
         }
         out.end()
     }
@@ -221,31 +226,26 @@ impl XmlOut {
     }
 
     /// The 14 attributes of `anveo-api.md` §3.1, in that order, then didhub's four:
-    /// ORDER_DATE, PAID_UNTIL, CHANNELS_LIMIT, CHANNELS_ONDEMAND.
+    /// ORDER_DATE, PAID_UNTIL, CHANNELS_LIMIT, CHANNELS_ONDEMAND ([`did_attributes`]).
     fn did(&mut self, did: &Did) {
         self.open_tag(2, "DID");
-        self.attr("E164", did.e164.as_str());
-        self.attr("DID_TYPE", did.did_type.as_str());
-        self.attr("SMS_URL", &did.routing.sms_url);
-        self.attr("SMS_EMAIL", &did.routing.sms_email);
-        self.attr("CALL_FORWARD_TYPE", &did.routing.call_forward_type);
-        self.attr("CALL_FORWARD_TO", &did.routing.call_forward_to);
-        self.attr("STATUS", did.status.as_str());
-        self.attr("COUNTRY_NAME", &did.country_name);
-        self.attr("AREA_NAME", &did.area_name);
-        self.attr("AREA_CODE", &did.area_code);
-        self.attr_int("MONTHLY100", did.monthly.minor());
-        self.attr("RATE_PLAN_ID", did.rate_plan_id.as_str());
-        self.attr("TITLE", &did.title);
-        self.attr("ACCOUNT_NUMBER", did.account_number.as_str());
-        self.attr(
-            "ORDER_DATE",
-            &did.ordered_at.map(utc_date_time).unwrap_or_default(),
-        );
-        // Numbers are paid once, at the order, until monthly billing is built.
-        self.attr("PAID_UNTIL", "");
-        self.attr_count("CHANNELS_LIMIT", did.channels.limit);
-        self.attr_count("CHANNELS_ONDEMAND", did.channels.ondemand);
+        for (name, value) in did_attributes(did) {
+            match value {
+                AttributeValue::Text(text) => self.attr(name, &text),
+                AttributeValue::Int(int) => self.attr_int(name, int),
+                AttributeValue::Count(count) => self.attr_count(name, count),
+            }
+        }
+        self.self_close();
+    }
+
+    /// A webhook as WEBHOOK.LIST shows it: never its secret.
+    fn webhook(&mut self, webhook: &Webhook) {
+        self.open_tag(2, "WEBHOOK");
+        self.attr("WEBHOOK_ID", &webhook.webhook_id);
+        self.attr("URL", &webhook.url);
+        self.attr("EVENTS", &webhook.events.to_string());
+        self.attr("CREATED", &utc_date_time(webhook.created_at));
         self.self_close();
     }
 

@@ -6,9 +6,11 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::dids::stored_account_number;
+use super::events::record_events;
 use super::ledger::{LedgerKind, apply_ledger_entry};
 use super::{PostgresStore, begin, finish};
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::events::Event;
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
 use crate::store::rules::check_new_account;
 use crate::store::{Accounts, StoreError, StoreResult};
@@ -92,6 +94,8 @@ async fn credit(
     if let Some(balance) =
         apply_ledger_entry(c, number, amount, LedgerKind::Credit, None, memo, now).await?
     {
+        let event = Event::credit(&account.account_number, amount, balance, memo, now);
+        record_events(c, &[event]).await?;
         return Ok(balance);
     }
     // Name the balance the guard saw, which a concurrent order may have lowered.
@@ -125,16 +129,20 @@ async fn insert_account(
     )
     .await?;
     if new.credit != Money::ZERO {
-        apply_ledger_entry(
+        let memo = "opening credit";
+        let balance = apply_ledger_entry(
             c,
             account_number.as_str(),
             new.credit,
             LedgerKind::Credit,
             None,
-            "opening credit",
+            memo,
             now,
         )
-        .await?;
+        .await?
+        .unwrap_or(new.credit);
+        let event = Event::credit(&account_number, new.credit, balance, memo, now);
+        record_events(c, &[event]).await?;
     }
     load_account(c, account_number.as_str())
         .await?
@@ -195,6 +203,20 @@ pub(super) async fn account_in_tree(
         .await?
         .filter(|account| caller.may_act_for(account))
         .ok_or_else(|| DomainError::AccountNotFound(number.to_string()).into())
+}
+
+/// The main account of `number` (itself when it is one).
+pub(super) async fn main_account_of(
+    c: &impl GenericClient,
+    number: &str,
+) -> StoreResult<AccountNumber> {
+    let query = c
+        .prepare_cached(
+            "SELECT COALESCE(parent_account_number, account_number) FROM accounts
+             WHERE account_number = $1",
+        )
+        .await?;
+    stored_account_number(c.query_one(&query, &[&number]).await?.try_get(0)?)
 }
 
 /// Loads an account; a sub-account's balance is its main account's.

@@ -50,5 +50,7 @@ async fn counts(c: &impl GenericClient) -> StoreResult<StoreCounts> {
         orders: count("SELECT COUNT(*) FROM orders").await?,
         order_lines: count("SELECT COUNT(*) FROM order_lines").await?,
         ledger_rows: count("SELECT COUNT(*) FROM ledger").await?,
+        events: count("SELECT COUNT(*) FROM events").await?,
+        webhooks: count("SELECT COUNT(*) FROM webhooks").await?,
     })
 }

@@ -1,6 +1,7 @@
 //! A held number's life after the sale: routing updates, moves inside an account tree,
 //! cancellation into aging, and release back to stock. Every change writes a row to
-//! `number_events` in the same transaction.
+//! `number_events` and an event (`did.updated`, `did.moved`, `did.canceled`,
+//! `did.released`) in the same transaction.
 //!
 //! Each change locks the numbers it touches before it decides anything about them (in
 //! ascending E164, so two updates of the same holder cannot deadlock), and re-reads them
@@ -8,9 +9,11 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::accounts::account_in_tree;
-use super::dids::{as_params, filter_clause, load_dids, sql_value};
+use super::accounts::{account_in_tree, main_account_of};
+use super::dids::{as_params, filter_clause, load_dids, sql_value, stored_e164};
+use super::events::record_events;
 use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateRequest};
+use crate::domain::events::{Event, EventType};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
 use crate::store::StoreResult;
 use crate::store::rules::patch_columns;
@@ -97,7 +100,14 @@ pub(super) async fn update_dids(
         )
         .await?;
     }
-    load_dids(c, &updated).await
+    let dids = load_dids(c, &updated).await?;
+    let main = request.caller.main_account();
+    let events: Vec<Event> = dids
+        .iter()
+        .map(|did| Event::did(EventType::DidUpdated, did, main, None, now))
+        .collect();
+    record_events(c, &events).await?;
+    Ok(dids)
 }
 
 /// Locks the number if `holder` holds it Active; DID_NOT_FOUND otherwise.
@@ -153,6 +163,10 @@ pub(super) async fn move_did(
             now,
         )
         .await?;
+        let did = reload(c, &request.e164).await?;
+        let main = request.caller.main_account();
+        record_events(c, &[Event::did_moved(&did, &request.holder, main, now)]).await?;
+        return Ok(did);
     }
     reload(c, &request.e164).await
 }
@@ -183,7 +197,14 @@ pub(super) async fn cancel_did(
         now,
     )
     .await?;
-    reload(c, &request.e164).await
+    let did = reload(c, &request.e164).await?;
+    let main = request.caller.main_account();
+    record_events(
+        c,
+        &[Event::did(EventType::DidCanceled, &did, main, None, now)],
+    )
+    .await?;
+    Ok(did)
 }
 
 /// Returns due numbers to stock. Numbers another process is releasing at this moment
@@ -211,10 +232,18 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
     for row in &due {
         let e164: String = row.try_get(0)?;
         let former_holder: Option<String> = row.try_get(1)?;
+        // The event shows the number as its holder last saw it.
+        let did = reload(c, &stored_e164(&e164)?).await?;
         // Locked above, so this changes the row; the guard keeps the event honest anyway.
         if c.execute(&release, &[&e164]).await? == 0 {
             continue;
         }
+        let main = main_account_of(c, did.account_number.as_str()).await?;
+        record_events(
+            c,
+            &[Event::did(EventType::DidReleased, &did, &main, None, now)],
+        )
+        .await?;
         record_event(
             c,
             &e164,

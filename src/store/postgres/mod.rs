@@ -24,9 +24,12 @@ mod audit;
 mod bulk_import;
 mod catalog;
 mod catalog_guard;
+mod deliveries;
 mod dids;
 mod faults;
+mod events;
 mod history;
+mod idempotency;
 mod inventory;
 mod ledger;
 mod lifecycle;
@@ -38,6 +41,7 @@ mod pricing;
 mod stock;
 pub mod tls;
 mod transfer;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -227,5 +231,9 @@ impl Store for PostgresStore {
 
     async fn close(&self) {
         self.pool.close();
+    }
+
+    fn now(&self) -> crate::domain::Timestamp {
+        self.clock.now()
     }
 }

@@ -1,6 +1,7 @@
 //! Placing orders: one READ COMMITTED transaction picks the numbers, assigns them,
-//! records the order, its lines and the numbers' history, and debits the main account
-//! through the ledger; any failure rolls all of it back.
+//! records the order, its lines and the numbers' history, debits the main account
+//! through the ledger and writes one `did.ordered` event per number; any failure rolls
+//! all of it back.
 //!
 //! [`plan_order`] resolves the holder, area, type, price, the numbers and the cost, and
 //! fails with the customer's error, in the SQLite store's order (holder, area, type, plan,
@@ -14,8 +15,10 @@ use deadpool_postgres::GenericClient;
 
 use super::accounts::account_in_tree;
 use super::dids::stored_e164;
+use super::events::record_events;
 use super::order_commit::commit_order;
 use super::{PostgresStore, begin, begin_snapshot, finish};
+use crate::domain::events::order_events;
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
 use crate::store::rules::order_total;
@@ -46,7 +49,9 @@ async fn place(
 ) -> StoreResult<OrderReceipt> {
     let plan = plan_order(c, request, Pick::Lock).await?;
     let order_id = commit_order(c, request, &plan, now).await?;
-    Ok(plan.receipt(request, Some(order_id), now))
+    let receipt = plan.receipt(request, Some(order_id), now);
+    record_events(c, &order_events(&receipt.dids, &plan.payer, order_id, now)).await?;
+    Ok(receipt)
 }
 
 /// How the numbers are picked: locked for a real order, only looked at for a dry run.

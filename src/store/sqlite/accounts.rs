@@ -6,7 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use super::dids::stored_account_number;
+use super::events::record_events;
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::events::Event;
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
 use crate::store::rules::{LedgerKind, check_new_account};
 use crate::store::{Accounts, StoreError, StoreResult};
@@ -127,13 +129,17 @@ impl Accounts for SqliteStore {
                 if amount == Money::ZERO {
                     return Err(StoreError::Rejected("the amount must not be zero".into()));
                 }
-                apply_ledger_entry(conn, &number, amount, LedgerKind::Credit, None, &memo, now)?
-                    .ok_or_else(|| {
-                        StoreError::Rejected(format!(
-                            "a change of {amount} would take the balance of {number} below zero (it is {})",
-                            account.balance
-                        ))
-                    })
+                let balance =
+                    apply_ledger_entry(conn, &number, amount, LedgerKind::Credit, None, &memo, now)?
+                        .ok_or_else(|| {
+                            StoreError::Rejected(format!(
+                                "a change of {amount} would take the balance of {number} below zero (it is {})",
+                                account.balance
+                            ))
+                        })?;
+                let event = Event::credit(&account.account_number, amount, balance, &memo, now);
+                record_events(conn, &[event])?;
+                Ok(balance)
             })
             .await
     }
@@ -169,15 +175,19 @@ fn insert_account(conn: &Connection, new: &NewAccount, now: Timestamp) -> StoreR
         params![new.key_hash, account_number.as_str(), now],
     )?;
     if new.credit != Money::ZERO {
-        apply_ledger_entry(
+        let memo = "opening credit";
+        let balance = apply_ledger_entry(
             conn,
             account_number.as_str(),
             new.credit,
             LedgerKind::Credit,
             None,
-            "opening credit",
+            memo,
             now,
-        )?;
+        )?
+        .unwrap_or(new.credit);
+        let event = Event::credit(&account_number, new.credit, balance, memo, now);
+        record_events(conn, &[event])?;
     }
     load_account(conn, account_number.as_str())?
         .ok_or_else(|| StoreError::Backend("the new account vanished".into()))
@@ -204,6 +214,17 @@ pub(super) fn account_in_tree(
     load_account(conn, number.as_str())?
         .filter(|account| caller.may_act_for(account))
         .ok_or_else(|| DomainError::AccountNotFound(number.to_string()).into())
+}
+
+/// The main account of `number` (itself when it is one).
+pub(super) fn main_account_of(conn: &Connection, number: &str) -> StoreResult<AccountNumber> {
+    let main: String = conn
+        .prepare_cached(
+            "SELECT COALESCE(parent_account_number, account_number) FROM accounts
+             WHERE account_number = ?1",
+        )?
+        .query_row([number], |r| r.get(0))?;
+    Ok(stored_account_number(main)?)
 }
 
 /// Loads an account; a sub-account's balance is its main account's.

@@ -31,6 +31,8 @@ impl Audit for SqliteStore {
                     orders: count("SELECT COUNT(*) FROM orders")?,
                     order_lines: count("SELECT COUNT(*) FROM order_lines")?,
                     ledger_rows: count("SELECT COUNT(*) FROM ledger")?,
+                    events: count("SELECT COUNT(*) FROM events")?,
+                    webhooks: count("SELECT COUNT(*) FROM webhooks")?,
                 })
             })
             .await

@@ -1,15 +1,22 @@
 //! A held number's life after the sale: routing updates, moves inside an account tree,
 //! cancellation into aging, and release back to stock. Every change writes a row to
-//! `number_events` in the same transaction.
+//! `number_events` and an event (`did.updated`, `did.moved`, `did.canceled`,
+//! `did.released`) in the same transaction.
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use super::accounts::account_in_tree;
+use super::accounts::{account_in_tree, main_account_of};
 use super::dids::{filter_clause, load_dids, sql_value};
+use super::events::record_events;
 use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateRequest};
+use crate::domain::events::{Event, EventType};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
-use crate::store::StoreResult;
 use crate::store::rules::patch_columns;
+use crate::store::{StoreError, StoreResult};
+
+fn stored_e164(text: &str) -> StoreResult<E164> {
+    E164::parse("stored e164", text).map_err(|e| StoreError::Backend(e.to_string()))
+}
 
 fn record_event(
     conn: &Connection,
@@ -60,7 +67,14 @@ pub(super) fn update_dids(
             now,
         )?;
     }
-    load_dids(conn, &updated)
+    let dids = load_dids(conn, &updated)?;
+    let main = request.caller.main_account();
+    let events: Vec<Event> = dids
+        .iter()
+        .map(|did| Event::did(EventType::DidUpdated, did, main, None, now))
+        .collect();
+    record_events(conn, &events)?;
+    Ok(dids)
 }
 
 /// The number, if `holder` holds it Active; DID_NOT_FOUND otherwise.
@@ -101,6 +115,10 @@ pub(super) fn move_did(
             &detail,
             now,
         )?;
+        let did = reload(conn, &request.e164)?;
+        let main = request.caller.main_account();
+        record_events(conn, &[Event::did_moved(&did, &request.holder, main, now)])?;
+        return Ok(did);
     }
     reload(conn, &request.e164)
 }
@@ -126,7 +144,13 @@ pub(super) fn cancel_did(
         &format!("returns to stock at {release_at}"),
         now,
     )?;
-    reload(conn, &request.e164)
+    let did = reload(conn, &request.e164)?;
+    let main = request.caller.main_account();
+    record_events(
+        conn,
+        &[Event::did(EventType::DidCanceled, &did, main, None, now)],
+    )?;
+    Ok(did)
 }
 
 pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64> {
@@ -147,7 +171,14 @@ pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64
          WHERE e164 = ?1 AND state = 'aging'",
     )?;
     for (e164, former_holder) in &due {
+        // The event shows the number as its holder last saw it.
+        let did = reload(conn, &stored_e164(e164)?)?;
+        let main = main_account_of(conn, did.account_number.as_str())?;
         release.execute([e164])?;
+        record_events(
+            conn,
+            &[Event::did(EventType::DidReleased, &did, &main, None, now)],
+        )?;
         record_event(
             conn,
             e164,

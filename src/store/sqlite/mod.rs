@@ -16,10 +16,13 @@ mod audit;
 mod bulk_import;
 mod catalog;
 mod catalog_guard;
+mod deliveries;
 mod dids;
 mod faults;
 mod files;
+mod events;
 mod history;
+mod idempotency;
 mod inventory;
 mod lifecycle;
 mod listings;
@@ -29,6 +32,7 @@ mod pricing;
 mod reads;
 mod stock;
 mod transfer;
+mod webhooks;
 mod writer;
 
 #[cfg(test)]
@@ -177,5 +181,9 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.writer.stop();
+    }
+
+    fn now(&self) -> crate::domain::Timestamp {
+        self.clock.now()
     }
 }

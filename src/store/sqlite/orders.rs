@@ -1,5 +1,6 @@
 //! Placing orders: one write command picks the numbers, assigns them, records the order,
-//! its lines and the numbers' history, and debits the main account through the ledger.
+//! its lines and the numbers' history, debits the main account through the ledger, and
+//! writes one `did.ordered` event per number.
 //!
 //! [`plan_order`] only reads: it resolves the holder, the order's terms (area, type and
 //! price, see [`super::order_terms`]), the numbers to pick and the cost, and fails with
@@ -11,7 +12,9 @@ use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::accounts::{account_in_tree, apply_ledger_entry};
+use super::events::record_events;
 use super::order_terms::order_terms;
+use crate::domain::events::order_events;
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
 use crate::store::rules::{LedgerKind, order_total};
@@ -33,7 +36,12 @@ impl Orders for SqliteStore {
             .write_replayable(move |conn| {
                 let (plan, rows) = plan_order(conn, &request)?;
                 let order_id = commit_order(conn, &request, &plan, &rows, now)?;
-                Ok(plan.receipt(&request, Some(order_id), now))
+                let receipt = plan.receipt(&request, Some(order_id), now);
+                record_events(
+                    conn,
+                    &order_events(&receipt.dids, &plan.payer, order_id, now),
+                )?;
+                Ok(receipt)
             })
             .await
     }

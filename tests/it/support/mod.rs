@@ -5,7 +5,9 @@
 
 #[macro_use]
 pub mod backend;
+pub mod keyed;
 pub mod raw;
+pub mod receiver;
 mod snapshot;
 pub mod xml;
 
@@ -20,8 +22,10 @@ use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::{DEMO_AREAS, bundled_subset};
 use didhub::domain::catalog::CatalogData;
 use didhub::domain::clock::ManualClock;
+use didhub::domain::delivery::RetrySchedule;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
 use didhub::server::{ConnectionLimits, ServeOptions};
+use didhub::outbound::OutboundPolicy;
 use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
@@ -96,6 +100,22 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
+/// The API policy of test servers: webhooks may target the test's loopback receivers,
+/// and deliveries are retried and polled quickly so tests run fast (they never assert
+/// timings).
+pub fn test_policy() -> ApiPolicy {
+    ApiPolicy {
+        outbound: OutboundPolicy {
+            allow_private_targets: true,
+            timeout: std::time::Duration::from_millis(1500),
+            retry: RetrySchedule::parse("50ms", "10m").unwrap(),
+            poll: std::time::Duration::from_millis(20),
+            ..OutboundPolicy::default()
+        },
+        ..ApiPolicy::default()
+    }
+}
+
 /// Opens (and migrates) a store on `url` with the test clock.
 pub async fn open_store(url: &str, clock: Arc<ManualClock>) -> Arc<dyn Store> {
     open_store_with(url, clock, StoreOptions::default()).await
@@ -117,7 +137,7 @@ pub async fn open_store_with(
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        TestApp::spawn_with(backend, ApiPolicy::default()).await
+        TestApp::spawn_with(backend, test_policy()).await
     }
 
     pub async fn spawn_with(backend: Backend, setup: impl Into<ServerSetup>) -> TestApp {

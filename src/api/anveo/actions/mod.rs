@@ -8,3 +8,4 @@ pub mod did_list;
 pub mod did_move;
 pub mod did_order;
 pub mod did_update;
+pub mod webhook;
