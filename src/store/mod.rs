@@ -7,8 +7,8 @@
 pub mod audit_rules;
 mod bulk;
 pub mod catalog_guard;
-mod fault;
 pub mod events;
+mod fault;
 pub mod postgres;
 mod pricing;
 pub mod rules;
@@ -16,8 +16,8 @@ pub mod sqlite;
 pub mod transfer;
 
 pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
-pub use fault::{Fault, FaultReason};
 pub use events::{Deliveries, Events, Idempotency, Webhooks};
+pub use fault::{Fault, FaultReason};
 pub use pricing::{PriceImportSummary, Pricing};
 
 use std::collections::HashSet;

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod keyed;
 pub mod raw;
 pub mod receiver;
+mod setup;
 mod snapshot;
 pub mod xml;
 
@@ -17,20 +18,20 @@ use didhub::admin::accounts::{AccountSpec, CreatedAccount, create_account};
 use didhub::admin::generate::generate_stock;
 use didhub::api::auth_cache::AuthCache;
 use didhub::api::metrics_endpoint::MetricsAccess;
-use didhub::api::rate_limit::RateLimitSettings;
 use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::{DEMO_AREAS, bundled_subset};
 use didhub::domain::catalog::CatalogData;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::delivery::RetrySchedule;
 use didhub::domain::{AccountNumber, AreaId, DidType, E164, Money};
-use didhub::server::{ConnectionLimits, ServeOptions};
 use didhub::outbound::OutboundPolicy;
+use didhub::server::ServeOptions;
 use didhub::store::{self, Store, StoreOptions};
 use tokio::sync::oneshot;
 
 pub use backend::{Backend, TestDatabase, postgres_server, skip_postgres};
 pub use raw::RawAnswer;
+pub use setup::{MetricsSetup, ServerSetup};
 pub use snapshot::{Snapshot, numbers_digest};
 pub use xml::Reply;
 
@@ -45,37 +46,6 @@ pub const MAIN_PHRASE: &str = "main secure phrase";
 pub const SWEEP: std::time::Duration = std::time::Duration::from_millis(50);
 /// The clock's start: 2026-01-01T00:00:00Z.
 pub const START: i64 = 1_767_225_600;
-
-/// How a test's server runs beyond its [`ApiPolicy`]: what production sets from the
-/// configuration, off or at its defaults unless a test asks.
-#[derive(Clone, Default)]
-pub struct ServerSetup {
-    pub policy: ApiPolicy,
-    /// Rate limits; `None`: off.
-    pub rate_limits: Option<RateLimitSettings>,
-    /// `/metrics` on the API port (`Some(token)`) or on a listener of its own.
-    pub metrics: Option<MetricsSetup>,
-    /// Connection limits; `None`: the defaults.
-    pub connections: Option<ConnectionLimits>,
-    /// TLS termination, and the root the test client trusts.
-    pub tls: Option<(tokio_rustls::TlsAcceptor, reqwest::Certificate)>,
-}
-
-/// Where a test server serves `/metrics`.
-#[derive(Clone)]
-pub enum MetricsSetup {
-    ApiPortWithToken(String),
-    OwnListener,
-}
-
-impl From<ApiPolicy> for ServerSetup {
-    fn from(policy: ApiPolicy) -> Self {
-        ServerSetup {
-            policy,
-            ..ServerSetup::default()
-        }
-    }
-}
 
 pub struct TestApp {
     pub base_url: String,

@@ -111,10 +111,12 @@ impl Writer {
         W: Work<T> + 'static,
     {
         let (command, answer) = command(work);
-        self.queue
-            .send(Message::Command(command))
-            .map_err(|_| StoreError::Closed)?;
+        // Counted before it is sent, so the writer never takes it off the gauge first.
         metrics::gauge!(WRITER_QUEUE_DEPTH).increment(1.0);
+        if self.queue.send(Message::Command(command)).is_err() {
+            metrics::gauge!(WRITER_QUEUE_DEPTH).decrement(1.0);
+            return Err(StoreError::Closed);
+        }
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
