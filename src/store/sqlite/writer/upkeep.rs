@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use super::checkpoint::Checkpointer;
 use super::restart::{Restart, restart};
 use super::wal_policy::{Space, WalLimits};
+use crate::store::sqlite::BUSY_TIMEOUT;
 use crate::store::sqlite::files::DatabaseFiles;
 use crate::store::{StoreError, StoreResult};
 
@@ -72,7 +73,9 @@ impl Upkeep {
             self.restart(conn, Restart::Truncate, RESTART_WAIT);
             return;
         }
-        if self.checkpointer.after_commit(self.space) {
+        let due = self.checkpointer.after_commit(self.space);
+        // Past twice the limit the writer does not wait for the checkpoint thread either.
+        if due || self.insisting() {
             let how = if WalLimits::truncates(self.space) {
                 Restart::Truncate
             } else {
@@ -90,12 +93,15 @@ impl Upkeep {
     }
 
     fn restart(&mut self, conn: &Connection, how: Restart, wait: Duration) {
-        if self
+        // Past twice the limit the bound comes first: wait for any reader, no pause.
+        let insist = self.insisting();
+        let paused = self
             .restart_paused_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+            .is_some_and(|until| Instant::now() < until);
+        if paused && !insist {
             return;
         }
+        let wait = if insist { BUSY_TIMEOUT.max(wait) } else { wait };
         let started = Instant::now();
         let done = restart(conn, how, wait);
         self.checkpointer.restart_tried(done);
@@ -108,6 +114,10 @@ impl Upkeep {
             self.restart_backoff = (self.restart_backoff * 2).min(RESTART_BACKOFF_MAX);
         }
         // Else it gave up at once (an error): tried again after the next batch.
+    }
+
+    fn insisting(&self) -> bool {
+        self.checkpointer.wal_pages() >= self.checkpointer.limits().insist_pages()
     }
 
     fn measure_space(&mut self) {
