@@ -144,6 +144,11 @@ impl Checkpointer {
         self.shared.restart_due.load(Ordering::Acquire)
     }
 
+    /// WAL pages after the writer's last commit.
+    pub fn wal_pages(&self) -> u32 {
+        self.shared.wal_pages.load(Ordering::Relaxed)
+    }
+
     /// The writer tried to restart the WAL; `done` when the WAL is empty again.
     pub fn restart_tried(&self, done: bool) {
         if done {

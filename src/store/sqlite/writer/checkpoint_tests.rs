@@ -149,8 +149,8 @@ async fn the_wal_stays_bounded_under_continuous_readers_and_is_empty_after_a_sto
     let stop = Arc::new(AtomicBool::new(false));
     let readers = continuous_readers(&db, stop.clone());
     let mut largest = 0;
-    // About 12,000 pages, 120 times the limit, with no pause for the readers.
-    for _ in 0..120 {
+    // About 6,000 pages, sixty times the limit, with no pause for the readers.
+    for _ in 0..60 {
         write_batches(&writer, 10).await;
         largest = largest.max(wal_pages(&db));
     }
@@ -158,11 +158,13 @@ async fn the_wal_stays_bounded_under_continuous_readers_and_is_empty_after_a_sto
     for reader in readers {
         assert!(reader.join().unwrap() > 0);
     }
-    // The limit, plus what the writer commits while a restart waits for its turn or,
-    // having waited in vain for a reader the machine left unscheduled, pauses (a few
-    // limits on a busy machine). Without restarts it holds every page written.
-    assert!(largest < 4_000, "the WAL grew to {largest} pages");
-    assert_eq!(rows(&writer).await, 12_000);
+    // Twice the limit at most before the writer insists, plus a batch or two. Without
+    // restarts it holds every page written.
+    assert!(
+        largest < 3 * u64::from(LIMIT_PAGES),
+        "the WAL grew to {largest} pages"
+    );
+    assert_eq!(rows(&writer).await, 6_000);
     let stopper = Arc::new(writer);
     let stopping = stopper.clone();
     tokio::task::spawn_blocking(move || stopping.stop())
@@ -176,15 +178,14 @@ async fn the_wal_stays_bounded_under_continuous_readers_and_is_empty_after_a_sto
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_long_read_delays_the_restart_without_failing_writes() {
+async fn a_long_read_delays_restarts_without_failing_writes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("test.db");
     let (writer, _) = writer_with_upkeep(&db);
     write_batches(&writer, 5).await;
-    // A reader that keeps one snapshot while the WAL passes its limit many times (an
-    // audit, a copy): restarts give up and are tried again later.
+    // A reader that keeps one snapshot for a second (an audit, a copy) while the writer
+    // passes the WAL's limit: restarts give way to it, then insist, and wait for it.
     let (started, holding) = std::sync::mpsc::channel();
-    let (release, done) = std::sync::mpsc::channel::<()>();
     let reader = {
         let db = db.clone();
         std::thread::spawn(move || {
@@ -193,7 +194,7 @@ async fn a_long_read_delays_the_restart_without_failing_writes() {
             in_read_transaction(&reader, |conn| {
                 let n: i64 = conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?;
                 started.send(()).unwrap();
-                done.recv().unwrap();
+                std::thread::sleep(Duration::from_secs(1));
                 Ok(n)
             })
             .unwrap()
@@ -201,21 +202,18 @@ async fn a_long_read_delays_the_restart_without_failing_writes() {
     };
     holding.recv().unwrap();
     write_batches(&writer, 100).await;
-    assert!(wal_pages(&db) >= 1000, "the reader's snapshot kept the WAL");
-    release.send(()).unwrap();
     assert_eq!(
         reader.join().unwrap(),
         50,
         "the reader saw its own snapshot"
     );
-    // Once it is done, the next restarts go through.
-    for _ in 0..50 {
+    for _ in 0..20 {
         write_batches(&writer, 10).await;
     }
     assert!(
-        wal_pages(&db) < 3 * u64::from(LIMIT_PAGES) + 1000,
+        wal_pages(&db) < 3 * u64::from(LIMIT_PAGES),
         "the WAL grew to {} pages",
         wal_pages(&db)
     );
-    assert_eq!(rows(&writer).await, 50 + 1000 + 5000);
+    assert_eq!(rows(&writer).await, 50 + 1000 + 2000);
 }

@@ -10,6 +10,16 @@ use rusqlite::Connection;
 
 use crate::store::sqlite::BUSY_TIMEOUT;
 
+/// What became of a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restarted {
+    Yes,
+    /// A reader kept an older snapshot for the whole wait.
+    ReaderStayed,
+    /// SQLite failed it (no space to copy the WAL into the database file, I/O).
+    Failed,
+}
+
 /// How the writer restarts the WAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Restart {
@@ -38,15 +48,14 @@ fn readers_pass(_attempt: i32) -> bool {
 
 /// On the writer's connection, between batches: copies every committed page into the
 /// database file, waiting up to `wait` for readers of older snapshots (writes wait
-/// meanwhile), so that the next commit starts the WAL over. `true` when it completed;
-/// a reader holding its snapshot longer (an audit, a copy) makes it give up, to be
-/// tried again later.
+/// meanwhile), so that the next commit starts the WAL over. A reader holding its
+/// snapshot longer (an audit, a copy) makes it give up, to be tried again later.
 ///
 /// One checkpoint call waits (busy handler) for the first reader in its way only, and
 /// gives up at the next; with several readers overlapping it is called again until
 /// every reader of an older snapshot is gone (readers that start meanwhile read the
 /// newest state, and read it from the database file once every page is copied).
-pub fn restart(conn: &Connection, how: Restart, wait: Duration) -> bool {
+pub fn restart(conn: &Connection, how: Restart, wait: Duration) -> Restarted {
     let mode = match how {
         Restart::KeepFile => "RESTART",
         Restart::Truncate => "TRUNCATE",
@@ -77,20 +86,20 @@ pub fn restart(conn: &Connection, how: Restart, wait: Duration) -> bool {
     match done {
         Ok((0, wal_pages, copied)) => {
             tracing::debug!(mode, wal_pages, copied, "WAL restarted");
-            true
+            Restarted::Yes
         }
         Ok((_, wal_pages, copied)) => {
             tracing::warn!(
                 mode,
                 wal_pages,
                 copied,
-                "WAL restart could not finish; retried later"
+                "WAL restart waited in vain for a reader; retried later"
             );
-            false
+            Restarted::ReaderStayed
         }
         Err(e) => {
             tracing::warn!(mode, error = %e, "WAL restart failed; retried later");
-            false
+            Restarted::Failed
         }
     }
 }

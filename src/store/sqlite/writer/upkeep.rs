@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use super::checkpoint::Checkpointer;
-use super::restart::{Restart, restart};
+use super::restart::{Restart, Restarted, restart};
 use super::wal_policy::{Space, WalLimits};
+use crate::store::sqlite::BUSY_TIMEOUT;
 use crate::store::sqlite::files::DatabaseFiles;
 use crate::store::{StoreError, StoreResult};
 
@@ -22,9 +23,10 @@ const SPACE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
 /// copy) makes the restart give up rather than hold every order back.
 const RESTART_WAIT: Duration = Duration::from_millis(100);
 
-/// After a restart waited [`RESTART_WAIT`] in vain, the writer leaves the WAL alone for
-/// this long before it tries again, twice as long after each such failure in a row (up
-/// to [`RESTART_BACKOFF_MAX`]): a long read then costs orders a few short waits.
+/// After a restart waited [`RESTART_WAIT`] in vain (or failed), the writer leaves the WAL
+/// alone for this long before it tries again, twice as long after each such failure in
+/// a row (up to [`RESTART_BACKOFF_MAX`]): a long read then costs orders a few short
+/// waits.
 const RESTART_BACKOFF_MIN: Duration = Duration::from_millis(50);
 const RESTART_BACKOFF_MAX: Duration = Duration::from_secs(2);
 
@@ -41,6 +43,8 @@ pub struct Upkeep {
     restart_paused_until: Option<Instant>,
     /// The pause after the next restart that waits in vain.
     restart_backoff: Duration,
+    /// Whether SQLite failed the last restart (as opposed to a reader staying).
+    restart_failed: bool,
 }
 
 impl Upkeep {
@@ -52,6 +56,7 @@ impl Upkeep {
             space_checked: None,
             restart_paused_until: None,
             restart_backoff: RESTART_BACKOFF_MIN,
+            restart_failed: false,
         }
     }
 
@@ -72,7 +77,9 @@ impl Upkeep {
             self.restart(conn, Restart::Truncate, RESTART_WAIT);
             return;
         }
-        if self.checkpointer.after_commit(self.space) {
+        let due = self.checkpointer.after_commit(self.space);
+        // Past twice the limit the writer does not wait for the checkpoint thread either.
+        if due || self.insisting() {
             let how = if WalLimits::truncates(self.space) {
                 Restart::Truncate
             } else {
@@ -86,28 +93,37 @@ impl Upkeep {
     pub(super) fn finish(mut self, conn: &Connection) {
         self.checkpointer.stop();
         self.restart_paused_until = None;
+        self.restart_failed = false;
         self.restart(conn, Restart::Truncate, FINAL_RESTART_WAIT);
     }
 
     fn restart(&mut self, conn: &Connection, how: Restart, wait: Duration) {
-        if self
+        // Past twice the limit the bound comes first: wait for any reader, no pause
+        // (but a restart SQLite failed, on a full disk, is not retried at every batch).
+        let insist = self.insisting() && !self.restart_failed;
+        let paused = self
             .restart_paused_until
-            .is_some_and(|until| Instant::now() < until)
-        {
+            .is_some_and(|until| Instant::now() < until);
+        if paused && !insist {
             return;
         }
-        let started = Instant::now();
-        let done = restart(conn, how, wait);
-        self.checkpointer.restart_tried(done);
-        if done {
+        let wait = if insist { BUSY_TIMEOUT.max(wait) } else { wait };
+        let outcome = restart(conn, how, wait);
+        self.checkpointer.restart_tried(outcome == Restarted::Yes);
+        self.restart_failed = outcome == Restarted::Failed;
+        if outcome == Restarted::Yes {
             self.restart_paused_until = None;
             self.restart_backoff = RESTART_BACKOFF_MIN;
-        } else if started.elapsed() >= wait {
-            // A long read: leave writes alone a while, longer each time in a row.
+        } else {
+            // A long read, or no room to copy the WAL: leave writes alone a while,
+            // longer each time in a row.
             self.restart_paused_until = Some(Instant::now() + self.restart_backoff);
             self.restart_backoff = (self.restart_backoff * 2).min(RESTART_BACKOFF_MAX);
         }
-        // Else it gave up at once (an error): tried again after the next batch.
+    }
+
+    fn insisting(&self) -> bool {
+        self.checkpointer.wal_pages() >= self.checkpointer.limits().insist_pages()
     }
 
     fn measure_space(&mut self) {

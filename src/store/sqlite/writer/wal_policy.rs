@@ -13,7 +13,9 @@
 //!   writer, between two batches, runs a RESTART checkpoint: it waits for the readers of
 //!   older snapshots (each holds one for a single request), copies the few pages left
 //!   and makes the next commit start the WAL over. `journal_size_limit` then trims the
-//!   file back to the limit;
+//!   file back to the limit. A read that holds its snapshot longer (an audit, a copy)
+//!   makes it give up and pause, up to twice the limit: from there the writer waits for
+//!   the reader as long as it takes (up to the busy timeout), so the WAL stays bounded;
 //! * when the database's filesystem is short of space the WAL is kept small: the same
 //!   happens from a twentieth of the limit on, with TRUNCATE (the file back to 0 bytes);
 //! * a write that failed for lack of space or an I/O error truncates the WAL at once,
@@ -70,6 +72,13 @@ impl WalLimits {
             }
             Space::Short | Space::Plenty => Checkpoint::None,
         }
+    }
+
+    /// WAL pages from which the writer's restart waits for readers as long as it
+    /// takes (the busy timeout) and never pauses: twice the limit. Below, a restart
+    /// waits briefly and gives way to a long read (an audit, a copy).
+    pub fn insist_pages(self) -> u32 {
+        self.limit_pages.saturating_mul(2)
     }
 
     /// Whether the writer's restart should also truncate the file to 0 bytes.
@@ -138,6 +147,7 @@ mod tests {
             Checkpoint::Restart
         );
         assert_eq!(limits.limit_bytes(), 20_000 * 4096);
+        assert_eq!(limits.insist_pages(), 40_000);
     }
 
     #[test]
