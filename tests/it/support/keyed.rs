@@ -36,7 +36,7 @@ impl TestApp {
             .get("idempotent-replayed")
             .is_some_and(|v| v == "true");
         KeyedReply {
-            reply: super::read_reply(response).await,
+            reply: super::calls::read_reply(response).await,
             replayed,
         }
     }

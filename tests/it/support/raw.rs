@@ -2,7 +2,8 @@
 //! content type and body, answered as the raw status, headers and text, or read as an
 //! XML [`Reply`] with the checks every API answer must pass.
 
-use super::{Reply, TestApp, read_reply};
+use super::calls::read_reply;
+use super::{Reply, TestApp};
 
 /// An answer as it came off the wire.
 #[derive(Debug)]
