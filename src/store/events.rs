@@ -99,3 +99,9 @@ pub fn check_webhook_owner(
 
 /// The most events one `events list` returns.
 pub const MAX_EVENTS_PAGE: u32 = 10_000;
+
+/// `events list --after` naming an event that does not exist: refused rather than read
+/// as "from the start", which would list events the caller has already seen.
+pub fn unknown_event(event_id: &str) -> super::StoreError {
+    super::StoreError::Rejected(format!("no event has the id '{event_id}'"))
+}

@@ -173,6 +173,33 @@ async fn every_change_writes_one_event_with_the_did_as_the_api_shows_it(backend:
     assert_eq!(listed[0]["id"], events[0].id.as_str());
     assert_eq!(listed[0]["occurred_at"], "2026-01-01T00:00:00Z");
     assert_eq!(listed[0]["data"]["E164"], first.as_str());
+    // --after pages on from an event; an id that names none is refused, not read as
+    // "from the start".
+    let (ok, after_first) = didhub_json(
+        &app.database,
+        &["events", "list", "--after", events[0].id.as_str()],
+    );
+    assert!(ok, "{after_first}");
+    let after_first = after_first["events"].as_array().unwrap().clone();
+    assert_eq!(after_first.len(), events.len() - 1);
+    assert_eq!(after_first[0]["id"], events[1].id.as_str());
+    let (ok, unknown) = didhub_json(
+        &app.database,
+        &[
+            "events",
+            "list",
+            "--after",
+            "evt_0000000000000000000000000000",
+        ],
+    );
+    assert!(!ok, "{unknown}");
+    assert!(
+        unknown["error"]
+            .as_str()
+            .unwrap()
+            .contains("no event has the id"),
+        "{unknown}"
+    );
 }
 
 async fn a_failed_request_writes_no_event(backend: Backend) {

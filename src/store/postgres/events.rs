@@ -10,7 +10,7 @@ use super::PostgresStore;
 use super::dids::{SqlValue, as_params, stored_account_number};
 use crate::domain::delivery::Channel;
 use crate::domain::events::{Event, EventFilter, EventQuery, EventType};
-use crate::store::events::MAX_EVENTS_PAGE;
+use crate::store::events::{MAX_EVENTS_PAGE, unknown_event};
 use crate::store::{Events, StoreError, StoreResult};
 
 /// Writes `events` and their deliveries (due at once, `due_at_ms` 0). The events and the
@@ -117,11 +117,13 @@ impl Events for PostgresStore {
             clauses.push(format!("e.event_type = ${}", values.len()));
         }
         if let Some(after) = &query.after {
-            values.push(Box::new(after.clone()));
-            clauses.push(format!(
-                "e.seq > COALESCE((SELECT seq FROM events WHERE event_id = ${}), 0)",
-                values.len()
-            ));
+            let seq: i64 = client
+                .query_opt("SELECT seq FROM events WHERE event_id = $1", &[after])
+                .await?
+                .ok_or_else(|| unknown_event(after))?
+                .try_get(0)?;
+            values.push(Box::new(seq));
+            clauses.push(format!("e.seq > ${}", values.len()));
         }
         values.push(Box::new(i64::from(query.limit.clamp(1, MAX_EVENTS_PAGE))));
         let filter = if clauses.is_empty() {

@@ -4,13 +4,13 @@
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::SqliteStore;
 use super::dids::stored_account_number;
 use crate::domain::delivery::Channel;
 use crate::domain::events::{Event, EventFilter, EventQuery, EventType};
-use crate::store::events::MAX_EVENTS_PAGE;
+use crate::store::events::{MAX_EVENTS_PAGE, unknown_event};
 use crate::store::{Events, StoreError, StoreResult};
 
 /// Writes `events` and their deliveries; due at once (`due_at_ms` 0).
@@ -101,11 +101,12 @@ fn list_events(conn: &Connection, query: &EventQuery) -> StoreResult<Vec<Event>>
         clauses.push(format!("e.event_type = ?{}", values.len()));
     }
     if let Some(after) = &query.after {
-        values.push(Value::Text(after.clone()));
-        clauses.push(format!(
-            "e.seq > COALESCE((SELECT seq FROM events WHERE event_id = ?{}), 0)",
-            values.len()
-        ));
+        let seq: Option<i64> = conn
+            .prepare_cached("SELECT seq FROM events WHERE event_id = ?1")?
+            .query_row([after], |r| r.get(0))
+            .optional()?;
+        values.push(Value::Integer(seq.ok_or_else(|| unknown_event(after))?));
+        clauses.push(format!("e.seq > ?{}", values.len()));
     }
     values.push(Value::Integer(i64::from(
         query.limit.clamp(1, MAX_EVENTS_PAGE),
