@@ -32,6 +32,9 @@ pub enum ErrorCode {
     StateNotFound,
     /// The v1 gateway's `action=sms` on a server with no SMS gateway configured.
     SmsNotConfigured,
+    /// The first request with an idempotency key was cut off by a server failure before
+    /// its answer was stored: whether it changed anything is unknown, so it is not run again.
+    IdempotentRequestInterrupted,
     /// The idempotency key was first used with another action or other parameters.
     IdempotencyKeyReused,
     WebhookNotFound,
@@ -60,6 +63,7 @@ impl ErrorCode {
             ErrorCode::CountryNotFound => "COUNTRY_NOT_FOUND",
             ErrorCode::StateNotFound => "STATE_NOT_FOUND",
             ErrorCode::SmsNotConfigured => "SMS_NOT_CONFIGURED",
+            ErrorCode::IdempotentRequestInterrupted => "IDEMPOTENT_REQUEST_INTERRUPTED",
             ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ErrorCode::WebhookNotFound => "WEBHOOK_NOT_FOUND",
         }

@@ -104,7 +104,7 @@ pub struct KeyReservation {
     /// Proves the reservation when its answer is stored.
     pub token: String,
     /// A reservation still running this long after it was made is abandoned (its
-    /// process died) and may be taken over.
+    /// process died): it is never run again, only answered as interrupted.
     pub abandon_after_secs: i64,
 }
 
@@ -125,8 +125,8 @@ impl KeyReservation {
         }
     }
 
-    /// At `now`: a key made before the first instant has expired, and a running
-    /// reservation made before the second is abandoned; either may be taken.
+    /// At `now`: a key made before the first instant has expired (and may be reserved
+    /// anew), and a running reservation made before the second is abandoned.
     pub fn limits(&self, now: Timestamp) -> (Timestamp, Timestamp) {
         (expired_before(now), now - self.abandon_after_secs)
     }
@@ -149,6 +149,11 @@ pub enum KeyState {
         fingerprint: String,
         answer: StoredAnswer,
     },
+    /// The key's first request, with this fingerprint, was reserved by a process that
+    /// died before it stored an answer; this request now holds the reservation (under its
+    /// own token) only to store the answer that says so. The first request may or may
+    /// not have changed something, so it is never run again.
+    Abandoned,
 }
 
 #[cfg(test)]

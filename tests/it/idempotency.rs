@@ -1,10 +1,12 @@
 //! Idempotent requests: a replay gets the first answer byte for byte and changes
 //! nothing; the same key with other parameters is IDEMPOTENCY_KEY_REUSED; customer errors
 //! are stored, dry runs use no key; keys expire after a day; fifty identical orders at
-//! once with one key buy once, on both backends.
+//! once with one key buy once, on both backends; a key left running by a process that
+//! died is never run a second time.
 
 use std::collections::HashSet;
 
+use didhub::domain::idempotency::{IdempotencyKey, KeyReservation, KeyState, fingerprint};
 use didhub::domain::{DidType, Money};
 
 use crate::support::{Backend, CREDIT, TestApp};
@@ -15,6 +17,7 @@ on_both_backends!(
     customer_errors_are_replayed_and_dry_runs_use_no_key,
     cancel_move_update_and_webhook_add_replay_too,
     keys_expire_after_a_day,
+    a_key_left_running_by_a_dead_process_is_never_run_again,
 );
 on_both_backends!(multi_thread: fifty_identical_orders_at_once_with_one_key_buy_once);
 
@@ -246,4 +249,61 @@ async fn fifty_identical_orders_at_once_with_one_key_buy_once(backend: Backend) 
         "one charge"
     );
     assert_eq!(app.store.audit().await.unwrap(), vec![]);
+}
+
+/// A process that reserved a key and died before storing its answer (perhaps after its
+/// change committed) is simulated by reserving the key in the store directly, as the
+/// API would for this very request, and never finishing it.
+async fn a_key_left_running_by_a_dead_process_is_never_run_again(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.stock("1.212", DidType::Geographic, 3).await;
+    let other = app.other.account.account_number.clone();
+    // The request's parameters in name order, as the API reads them.
+    let params = [("AREA_ID", "1.212"), ("DID_TYPE", "GEOGRAPHIC")];
+    let print = fingerprint("DID.ORDER", &other, params.into_iter(), std::iter::empty());
+    let key = IdempotencyKey::parse("IDEMPOTENCY_KEY", "order-of-the-dead").unwrap();
+    let dead = KeyReservation::new(other.clone(), key, print, 120);
+    assert_eq!(
+        app.store.reserve_key(dead).await.unwrap(),
+        KeyState::Reserved
+    );
+    let before = app.snapshot().await;
+    // Past the time after which a reservation is abandoned.
+    app.clock.advance(121);
+    let retry = app
+        .keyed_v3(&app.other, Some("order-of-the-dead"), "DID.ORDER", &ORDER)
+        .await;
+    retry.reply.assert_error("IDEMPOTENT_REQUEST_INTERRUPTED");
+    assert!(!retry.replayed);
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "the order was not run a second time"
+    );
+    // The answer is now the key's: every later retry gets it, byte for byte.
+    let again = app
+        .keyed_v3(&app.other, Some("order-of-the-dead"), "DID.ORDER", &ORDER)
+        .await;
+    assert!(again.replayed);
+    assert_eq!(again.reply.raw, retry.reply.raw);
+    // Another request with that key is still another request.
+    let other_request = app
+        .keyed_v3(
+            &app.other,
+            Some("order-of-the-dead"),
+            "DID.ORDER",
+            &[
+                ("DID_TYPE", "GEOGRAPHIC"),
+                ("AREA_ID", "1.212"),
+                ("QUANTITY", "2"),
+            ],
+        )
+        .await;
+    other_request.reply.assert_error("IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(app.snapshot().await, before);
+    // A new key orders as usual.
+    let fresh = app
+        .keyed_v3(&app.other, Some("order-anew"), "DID.ORDER", &ORDER)
+        .await;
+    fresh.reply.assert_success();
 }

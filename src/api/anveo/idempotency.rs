@@ -9,7 +9,10 @@
 //! unique key, so of any number of requests in any number of processes exactly one runs.
 //!
 //! The reserved request runs in a task of its own: a client that hangs up, or the
-//! request timeout, cannot leave a change made and its answer unstored.
+//! request timeout, cannot leave a change made and its answer unstored. A process that
+//! dies holding a reservation can (between the change's commit and the answer's), so a
+//! reservation left running past [`ABANDON_AFTER_SECS`] is never run again: its retries
+//! are answered IDEMPOTENT_REQUEST_INTERRUPTED, stored under the key like any answer.
 
 use std::time::{Duration, Instant};
 
@@ -46,7 +49,8 @@ const NOT_STORED: [ErrorCode; 3] = [
     ErrorCode::RateLimited,
 ];
 
-/// A reservation still running after this long belongs to a process that died.
+/// A reservation still running after this long belongs to a process that died; a retry
+/// then gets IDEMPOTENT_REQUEST_INTERRUPTED, never a second run.
 const ABANDON_AFTER_SECS: i64 = 120;
 
 /// How long a request waits for the answer of another with its key.
@@ -89,6 +93,7 @@ pub async fn run(
             Ok(KeyState::Reserved) => {
                 return run_reserved(app, context, request, main, key, token).await;
             }
+            Ok(KeyState::Abandoned) => return answer_interrupted(app, &main, &key, &token).await,
             Ok(state) => state,
             Err(e) => return Rendered::of(&Err(e.into())),
         };
@@ -132,7 +137,7 @@ async fn wait_for_answer(
             {
                 return Waited::Answer(reused(key));
             }
-            KeyState::Running { .. } | KeyState::Reserved => {}
+            KeyState::Running { .. } | KeyState::Reserved | KeyState::Abandoned => {}
         }
         if started.elapsed() > WAIT_LIMIT {
             return Waited::Answer(Rendered::of(&Err(ApiError::new(
@@ -147,6 +152,35 @@ async fn wait_for_answer(
             Err(e) => return Waited::Answer(Rendered::of(&Err(e.into()))),
         };
     }
+}
+
+/// The answer to a retry of a request whose process died holding its key, before it
+/// stored an answer: the request may have changed something (its commit may have come
+/// just before the failure), so it is never run a second time. The answer is stored
+/// under the key like any other, so every later retry gets it too.
+async fn answer_interrupted(
+    app: &AppState,
+    main: &AccountNumber,
+    key: &IdempotencyKey,
+    token: &str,
+) -> Rendered {
+    let rendered = Rendered::of(&Err(ApiError::new(
+        ErrorCode::IdempotentRequestInterrupted,
+        format!(
+            "the first request with IDEMPOTENCY_KEY '{}' was cut off by a server failure \
+             before its answer was stored, and may or may not have been carried out; \
+             check (DID.LIST, ACCOUNT.GETBALANCE) and send it again with a new key",
+            key.as_str()
+        ),
+    )));
+    let stored = StoredAnswer {
+        body: rendered.body.clone(),
+        error_code: rendered.error_code.clone(),
+    };
+    if let Err(e) = app.store.finish_key(main, key, token, Some(stored)).await {
+        tracing::error!(error = %e, "storing an idempotent answer failed");
+    }
+    rendered
 }
 
 fn reused(key: &IdempotencyKey) -> Rendered {

@@ -1,7 +1,8 @@
 //! Idempotency keys in PostgreSQL: a reservation is one UPSERT that succeeds only for a
-//! new key, an expired one or an abandoned reservation, so of several processes taking
-//! the same key at once exactly one gets it; the answer is stored (or the key released)
-//! by the reservation's holder alone.
+//! new key or an expired one, so of several processes taking the same key at once
+//! exactly one gets it; a reservation its process abandoned is taken (a new token, still
+//! running) only to store the answer that says so; the answer is stored (or the key
+//! released) by the reservation's holder alone.
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
@@ -28,7 +29,6 @@ impl Idempotency for PostgresStore {
                    fingerprint = excluded.fingerprint, state = 'running', token = excluded.token,
                    body = NULL, error_code = NULL, created_at = excluded.created_at
                  WHERE idempotency_keys.created_at < $6
-                    OR (idempotency_keys.state = 'running' AND idempotency_keys.created_at < $7)
                  RETURNING token",
             )
             .await?;
@@ -42,12 +42,35 @@ impl Idempotency for PostgresStore {
                     &r.token,
                     &now,
                     &expired_before,
-                    &abandoned_before,
                 ],
             )
             .await?;
         if reserved.is_some() {
             return Ok(KeyState::Reserved);
+        }
+        // A reservation of this request's that its process left running: take it, only
+        // to store the answer that says so (the row lock lets one taker win).
+        let settle = client
+            .prepare_cached(
+                "UPDATE idempotency_keys SET token = $4
+                 WHERE account_number = $1 AND idempotency_key = $2 AND fingerprint = $3
+                   AND state = 'running' AND created_at < $5",
+            )
+            .await?;
+        let settled = client
+            .execute(
+                &settle,
+                &[
+                    &r.main_account.as_str(),
+                    &r.key.as_str(),
+                    &r.fingerprint,
+                    &r.token,
+                    &abandoned_before,
+                ],
+            )
+            .await?;
+        if settled == 1 {
+            return Ok(KeyState::Abandoned);
         }
         Ok(key_state(&client, r.main_account.as_str(), r.key.as_str())
             .await?

@@ -1,5 +1,6 @@
 //! Idempotency keys in SQLite: a reservation is one UPSERT through the writer that
-//! succeeds only for a new key, an expired one or an abandoned reservation; the answer
+//! succeeds only for a new key or an expired one; a reservation its process abandoned is
+//! taken (a new token, still running) only to store the answer that says so; the answer
 //! is stored (or the key released) by the reservation's holder alone.
 
 use async_trait::async_trait;
@@ -30,8 +31,6 @@ impl Idempotency for SqliteStore {
                            token = excluded.token, body = NULL, error_code = NULL,
                            created_at = excluded.created_at
                          WHERE idempotency_keys.created_at < ?6
-                            OR (idempotency_keys.state = 'running'
-                                AND idempotency_keys.created_at < ?7)
                          RETURNING token",
                     )?
                     .query_row(
@@ -41,14 +40,31 @@ impl Idempotency for SqliteStore {
                             r.fingerprint,
                             r.token,
                             now,
-                            expired_before,
-                            abandoned_before
+                            expired_before
                         ],
                         |row| row.get(0),
                     )
                     .optional()?;
                 if token.as_deref() == Some(r.token.as_str()) {
                     return Ok(KeyState::Reserved);
+                }
+                // A reservation of this request's that its process left running: take
+                // it, only to store the answer that says so.
+                let settled = conn
+                    .prepare_cached(
+                        "UPDATE idempotency_keys SET token = ?4
+                         WHERE account_number = ?1 AND idempotency_key = ?2
+                           AND fingerprint = ?3 AND state = 'running' AND created_at < ?5",
+                    )?
+                    .execute(params![
+                        r.main_account.as_str(),
+                        r.key.as_str(),
+                        r.fingerprint,
+                        r.token,
+                        abandoned_before
+                    ])?;
+                if settled == 1 {
+                    return Ok(KeyState::Abandoned);
                 }
                 Ok(
                     key_state(conn, r.main_account.as_str(), r.key.as_str())?.unwrap_or(
