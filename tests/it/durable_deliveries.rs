@@ -1,5 +1,6 @@
-//! The delivery queue survives `kill -9` (both backends), and on PostgreSQL three `serve`
-//! processes share one idempotency key: fifty identical orders spread over them buy once.
+//! The delivery queue survives `kill -9` (both backends); on PostgreSQL three `serve`
+//! processes share the queue and send each delivery once, and share one idempotency
+//! key: fifty identical orders spread over them buy once.
 
 use std::collections::HashSet;
 
@@ -14,7 +15,10 @@ use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::{Backend, CREDIT, Reply, TestDatabase, request_xml};
 
 on_both_backends!(multi_thread: deliveries_pending_at_a_kill_9_are_all_made_after_the_restart);
-on_postgres!(multi_thread: three_processes_run_fifty_identical_keyed_orders_once);
+on_postgres!(
+    multi_thread: three_processes_run_fifty_identical_keyed_orders_once,
+    three_processes_share_the_queue_and_send_each_delivery_once
+);
 
 /// Fast retries, private targets allowed (the receiver is on loopback), a short timeout.
 const SERVE_ENV: [(&str, &str); 3] = [
@@ -153,4 +157,57 @@ async fn three_processes_run_fifty_identical_keyed_orders_once() {
     let balance = store.account(&number).await.unwrap().unwrap().balance;
     assert_eq!(balance, Money(CREDIT.0 - 398), "one charge");
     store.close().await;
+}
+
+async fn three_processes_share_the_queue_and_send_each_delivery_once() {
+    let database = TestDatabase::create(Backend::Postgres);
+    let receiver = Receiver::start(Behaviour::Accept).await;
+    let (key, _) = prepare(&database, Some(&receiver.url)).await;
+    let starting: Vec<_> = (0..3)
+        .map(|_| ServeProcess::spawn_with(&database.url, &SERVE_ENV))
+        .collect();
+    let servers: Vec<ServeProcess> = starting
+        .into_iter()
+        .map(ServeProcess::wait_until_listening)
+        .collect();
+    let client = reqwest::Client::new();
+    let replies = futures_util::future::join_all((0..24).map(|i| {
+        let (client, key, url) = (&client, &key, servers[i % 3].base_url.clone());
+        async move { order(client, &url, key, None).await }
+    }))
+    .await;
+    let mut sold = HashSet::new();
+    for reply in &replies {
+        sold.extend(reply.assert_success().did_attr("E164"));
+    }
+    receiver
+        .wait_until("every event delivered", |r| {
+            r.iter()
+                .map(|r| r.id.as_str())
+                .collect::<HashSet<_>>()
+                .len()
+                >= 24
+        })
+        .await;
+    // Every worker has had time to claim whatever it would (at least one poll each).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let received = receiver.received();
+    let ids: HashSet<&str> = received.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), 24, "one event per number sold");
+    assert_eq!(
+        received.len(),
+        24,
+        "no delivery was sent twice: {received:?}"
+    );
+    let delivered: HashSet<String> = received
+        .iter()
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            body["data"]["E164"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(delivered, sold);
+    for server in servers {
+        assert!(server.stop().success());
+    }
 }
