@@ -63,13 +63,7 @@ async fn orders_into_deleted_files_are_refused_and_resume_when_they_are_back() {
 
     delete_keeping_links(&database);
     let before = app.snapshot().await;
-    let refused = app
-        .v3_as(
-            &app.other,
-            "DID.ORDER",
-            &[("DID_TYPE", "GEOGRAPHIC"), ("AREA_ID", AREA)],
-        )
-        .await;
+    let refused = app.order_reply(&app.other, AREA, 1).await;
     refused.assert_error("SERVICE_UNAVAILABLE");
     let cancel = app
         .v3_as(&app.other, "DID.CANCEL", &[("E164", sold[0].as_str())])

@@ -72,13 +72,7 @@ async fn a_dropped_database_is_not_ready_and_refuses_writes() {
         (status, body.as_str()),
         (503, "NOT READY: the database cannot be reached\n")
     );
-    let refused = app
-        .v3_as(
-            &app.other,
-            "DID.ORDER",
-            &[("DID_TYPE", "GEOGRAPHIC"), ("AREA_ID", AREA)],
-        )
-        .await;
+    let refused = app.order_reply(&app.other, AREA, 1).await;
     refused.assert_error("SERVICE_UNAVAILABLE");
     app.stop().await;
 }

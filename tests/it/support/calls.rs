@@ -85,20 +85,24 @@ impl TestApp {
 
     /// Orders `quantity` numbers of an area for `who` (its own account); their E164s.
     pub async fn order(&self, who: &CreatedAccount, area: &str, quantity: u32) -> Vec<String> {
-        let quantity = quantity.to_string();
-        let reply = self
-            .v3_as(
-                who,
-                "DID.ORDER",
-                &[
-                    ("DID_TYPE", "GEOGRAPHIC"),
-                    ("AREA_ID", area),
-                    ("QUANTITY", &quantity),
-                ],
-            )
-            .await;
+        let reply = self.order_reply(who, area, quantity).await;
         reply.assert_success();
         reply.did_attr("E164")
+    }
+
+    /// The same order, its reply as it came (success or error).
+    pub async fn order_reply(&self, who: &CreatedAccount, area: &str, quantity: u32) -> Reply {
+        let quantity = quantity.to_string();
+        self.v3_as(
+            who,
+            "DID.ORDER",
+            &[
+                ("DID_TYPE", "GEOGRAPHIC"),
+                ("AREA_ID", area),
+                ("QUANTITY", &quantity),
+            ],
+        )
+        .await
     }
 }
 
