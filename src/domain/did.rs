@@ -52,18 +52,36 @@ impl fmt::Display for DidType {
     }
 }
 
-/// The status a holder sees.
+/// The status a holder sees (`STATUS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DidStatus {
+    /// Held and paid up: routes and receives SMS.
     Active,
+    /// Held, but a renewal could not be paid (`billing.md`): listed, not routed, no SMS
+    /// delivered, not orderable by anyone else.
+    Suspended,
+    /// Canceled or released: aging before it returns to stock.
     Canceled,
 }
 
 impl DidStatus {
+    pub const ALL: [DidStatus; 3] = [DidStatus::Active, DidStatus::Suspended, DidStatus::Canceled];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DidStatus::Active => "Active",
+            DidStatus::Suspended => "Suspended",
             DidStatus::Canceled => "Canceled",
+        }
+    }
+
+    /// The status of a stored number: its `numbers.state` and whether `suspended_at` is
+    /// set. Aging numbers are Canceled; held ones are Suspended while a renewal is unpaid.
+    pub fn from_stored(state: &str, suspended: bool) -> DidStatus {
+        match (state, suspended) {
+            ("aging", _) => DidStatus::Canceled,
+            (_, true) => DidStatus::Suspended,
+            _ => DidStatus::Active,
         }
     }
 }

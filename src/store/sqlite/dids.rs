@@ -23,7 +23,7 @@ use crate::store::{Dids, StoreResult};
 pub(super) const DID_SELECT: &str = "SELECT n.e164, n.did_type, n.sms_url, n.sms_email, \
      n.sms_phone, n.call_forward_type, n.call_forward_to, n.state, c.name, a.name, \
      a.area_code, n.monthly100, n.rate_plan_id, n.title, n.account_number, n.assigned_at, \
-     n.channels_limit, n.channels_ondemand \
+     n.channels_limit, n.channels_ondemand, n.suspended_at \
      FROM numbers n JOIN areas a ON a.area_id = n.area_id \
      JOIN countries c ON c.country_id = a.country_id";
 
@@ -51,11 +51,7 @@ pub(super) fn did_from_row(row: &Row<'_>) -> rusqlite::Result<Did> {
             call_forward_type: row.get(5)?,
             call_forward_to: row.get(6)?,
         },
-        status: if state == "aging" {
-            DidStatus::Canceled
-        } else {
-            DidStatus::Active
-        },
+        status: DidStatus::from_stored(&state, row.get::<_, Option<i64>>(18)?.is_some()),
         country_name: row.get(8)?,
         area_name: row.get(9)?,
         area_code: row.get(10)?,
