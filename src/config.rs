@@ -4,6 +4,7 @@
 //! database URL, the metrics token) are redacted in `Debug`. `serve`'s own settings
 //! (connections, rate limits, metrics, TLS) are resolved in [`serving`].
 
+pub mod routing;
 pub mod serving;
 
 use std::fmt;
@@ -53,6 +54,8 @@ pub struct FileConfig {
     // TLS termination (PEM files).
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `[routing]` (see `config::routing`).
+    pub routing: Option<routing::RoutingFile>,
 }
 
 impl FileConfig {
@@ -82,6 +85,8 @@ pub struct Config {
     pub outbound: crate::outbound::OutboundPolicy,
     /// Connections, rate limits, metrics and TLS.
     pub serving: ServingConfig,
+    /// Where numbers route to (`[routing]`).
+    pub routing: crate::domain::routing_lookup::RoutingSettings,
 }
 
 impl Config {
@@ -96,7 +101,9 @@ impl Config {
         }
         let outbound = crate::outbound::settings::resolve(&file, &overrides)?;
         let serving = ServingConfig::resolve(&file, &overrides)?;
+        let routing = routing::resolve(file.routing.as_ref(), overrides.routing.as_ref())?;
         Ok(Config {
+            routing,
             outbound,
             serving,
             database: overrides
@@ -136,6 +143,7 @@ impl Config {
             request_timeout: self.request_timeout,
             aging_days: self.aging_days,
             outbound: self.outbound.clone(),
+            routing: self.routing.clone(),
         }
     }
 }
@@ -167,6 +175,7 @@ impl fmt::Debug for Config {
             .field("aging_sweep", &self.aging_sweep)
             .field("outbound", &self.outbound)
             .field("serving", &self.serving)
+            .field("routing", &self.routing)
             .finish()
     }
 }

@@ -1,7 +1,7 @@
 //! Running the HTTP server: serve until a shutdown signal, drain in-flight requests,
 //! then close the store so the writer commits everything it acknowledged; meanwhile a
 //! background sweep returns canceled numbers to stock when their aging is over, and
-//! another keeps the cache of authenticated keys fresh.
+//! others keep the caches of authenticated keys and of route lookups fresh.
 //!
 //! The accept loop is didhub's own ([`listener`]) rather than `axum::serve`, which
 //! exposes none of the knobs a public server needs: a connection cap ([`slots`]), a
@@ -65,13 +65,22 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    let sweep = tokio::spawn(sweep_aged_numbers(store.clone(), options.aging_sweep));
+    let sweep = tokio::spawn(sweep_aged_numbers(
+        store.clone(),
+        state.routing.cache.clone(),
+        options.aging_sweep,
+    ));
     let refresh = tokio::spawn(keep_fresh(
         state.auth.clone(),
         store.clone(),
         REFRESH_INTERVAL,
     ));
-    let mut background = vec![sweep, refresh];
+    let routes = tokio::spawn(crate::api::routing::cache::keep_fresh(
+        state.routing.cache.clone(),
+        store.clone(),
+        crate::api::routing::cache::REFRESH_INTERVAL,
+    ));
+    let mut background = vec![sweep, refresh, routes];
     background.push(tokio::spawn(forget_stale_limits(state.limits.clone())));
     if let Some(metrics) = &state.metrics {
         let upkeep = keep_up(metrics.handle.clone(), UPKEEP_INTERVAL);
@@ -130,14 +139,21 @@ async fn forget_stale_limits(limits: Arc<RateLimits>) {
 }
 
 /// Releases aged numbers to stock, forever, every `interval`.
-async fn sweep_aged_numbers(store: Arc<dyn Store>, interval: Duration) {
+async fn sweep_aged_numbers(
+    store: Arc<dyn Store>,
+    routes: Arc<crate::api::routing::cache::RoutingCache>,
+    interval: Duration,
+) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         match store.release_aged().await {
             Ok(0) => {}
-            Ok(released) => tracing::info!(released, "aged numbers returned to stock"),
+            Ok(released) => {
+                routes.invalidate();
+                tracing::info!(released, "aged numbers returned to stock");
+            }
             Err(e) => tracing::error!(error = %e, "releasing aged numbers failed"),
         }
     }

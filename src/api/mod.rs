@@ -1,6 +1,6 @@
 //! The HTTP surface: the Anveo-compatible API ([`anveo`]), Anveo's v1 SMS gateway
 //! ([`v1`]), `GET /health`, `GET /ready` ([`readiness`]) and, when configured, `GET /metrics`
-//! ([`metrics_endpoint`]),
+//! ([`metrics_endpoint`]), the switches' route lookups ([`routing`]),
 //! assembled into one axum router with request timeouts; the rate limits every API
 //! request passes ([`rate_limit`]).
 
@@ -11,6 +11,7 @@ pub mod long_target;
 pub mod metrics_endpoint;
 pub mod rate_limit;
 pub mod readiness;
+pub mod routing;
 pub mod v1;
 
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct ApiPolicy {
     pub aging_days: u32,
     /// Webhook deliveries and other outbound calls (`outbound`).
     pub outbound: crate::outbound::OutboundPolicy,
+    /// Where numbers route to, and the names the switch renderings use (`[routing]`).
+    pub routing: crate::domain::routing_lookup::RoutingSettings,
 }
 
 impl ApiPolicy {
@@ -60,6 +63,7 @@ impl Default for ApiPolicy {
             request_timeout: Duration::from_secs(30),
             aging_days: DEFAULT_AGING_DAYS,
             outbound: crate::outbound::OutboundPolicy::default(),
+            routing: crate::domain::routing_lookup::RoutingSettings::default(),
         }
     }
 }
@@ -75,12 +79,15 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// How `/metrics` is served; `None`: not at all.
     pub metrics: Option<MetricsAccess>,
+    /// The routing settings and the memory of lookups; `server::serve` keeps it fresh.
+    pub routing: Arc<routing::RoutingState>,
 }
 
 impl AppState {
     /// The application without rate limits or metrics.
     pub fn new(store: Arc<dyn Store>, policy: ApiPolicy) -> AppState {
         AppState {
+            routing: Arc::new(routing::RoutingState::new(policy.routing.clone())),
             store,
             policy,
             auth: Arc::new(AuthCache::new()),
@@ -111,7 +118,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1.asp", get(v1::serve_v1_get).post(v1::serve_v1_post))
         .route("/health", get(health))
-        .route("/ready", get(readiness::ready));
+        .route("/ready", get(readiness::ready))
+        .merge(routing::routes());
     if state.metrics.as_ref().is_some_and(|m| m.on_api_port) {
         routes = routes.route("/metrics", get(serve_metrics));
     }

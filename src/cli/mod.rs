@@ -11,6 +11,7 @@ mod inventory;
 mod number;
 mod output;
 mod progress;
+mod routing;
 mod serve;
 mod store;
 mod webhook;
@@ -79,6 +80,9 @@ enum Command {
     /// Look at and retry webhook deliveries.
     #[command(subcommand)]
     Deliveries(deliveries::DeliveriesCommand),
+    /// Routing tokens for the switches' lookups.
+    #[command(subcommand)]
+    Routing(routing::RoutingCommand),
 }
 
 /// Parses the command line, runs the command, prints its report.
@@ -100,7 +104,7 @@ pub fn run() -> ExitCode {
 
 async fn execute(cli: Cli) -> anyhow::Result<Report> {
     let serve_overrides = match &cli.command {
-        Command::Serve(args) => args.overrides(),
+        Command::Serve(args) => args.overrides()?,
         _ => FileConfig::default(),
     };
     let _logs = init_logging(matches!(cli.command, Command::Serve(_)));
@@ -137,6 +141,7 @@ async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::
             webhook::run(command, store.as_ref(), allow_private).await
         }
         Command::Deliveries(command) => deliveries::run(command, store.as_ref()).await,
+        Command::Routing(command) => routing::run(command, store.as_ref()).await,
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),
             "database is migrated".into(),

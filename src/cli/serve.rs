@@ -13,7 +13,9 @@ use super::output::Report;
 use crate::admin::demo::{DemoSeed, seed_demo};
 use crate::api::AppState;
 use crate::api::metrics_endpoint::MetricsAccess;
+use crate::config::routing::RoutingFile;
 use crate::config::{Config, FileConfig};
+use crate::domain::routing_lookup::RoutingSettings;
 use crate::server::limits::{ConnectionLimits, connections_for_file_limit, raise_open_file_limit};
 use crate::server::{ServeOptions, serve, shutdown_signal, tls};
 use crate::store::Store;
@@ -65,11 +67,44 @@ pub struct ServeArgs {
     /// How long a webhook delivery is retried before it fails (default 24h).
     #[arg(long, env = "DIDHUB_WEBHOOK_RETRY_FOR")]
     webhook_retry_for: Option<String>,
+    /// host[:port] that PHONE numbers are routed to (`routing.pstn_gateway`).
+    #[arg(long, env = "DIDHUB_ROUTING_PSTN_GATEWAY")]
+    routing_pstn_gateway: Option<String>,
+    /// host[:port] of the registrar SIP_REGISTERED numbers go to (`routing.registrar`).
+    #[arg(long, env = "DIDHUB_ROUTING_REGISTRAR")]
+    routing_registrar: Option<String>,
+    /// Trunks as ID=URI[,URI...][;ID=...] (`[routing.trunks]`).
+    #[arg(long, env = "DIDHUB_ROUTING_TRUNKS")]
+    routing_trunks: Option<String>,
+    /// Seconds a route rings before the next is tried (default 30).
+    #[arg(long, env = "DIDHUB_ROUTING_RING_TIMEOUT_SECS")]
+    routing_ring_timeout_secs: Option<u64>,
+    /// The PJSIP endpoint of Asterisk Dial strings (default didhub).
+    #[arg(long, env = "DIDHUB_ROUTING_ASTERISK_ENDPOINT")]
+    routing_asterisk_endpoint: Option<String>,
+    /// The sofia profile of FreeSWITCH bridge legs (default external).
+    #[arg(long, env = "DIDHUB_ROUTING_FREESWITCH_PROFILE")]
+    routing_freeswitch_profile: Option<String>,
 }
 
 impl ServeArgs {
-    pub fn overrides(&self) -> FileConfig {
-        FileConfig {
+    pub fn overrides(&self) -> anyhow::Result<FileConfig> {
+        let trunks = self
+            .routing_trunks
+            .as_deref()
+            .map(RoutingSettings::parse_trunks)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let routing = RoutingFile {
+            pstn_gateway: self.routing_pstn_gateway.clone(),
+            registrar: self.routing_registrar.clone(),
+            trunks,
+            ring_timeout_secs: self.routing_ring_timeout_secs,
+            asterisk_endpoint: self.routing_asterisk_endpoint.clone(),
+            freeswitch_profile: self.routing_freeswitch_profile.clone(),
+        };
+        Ok(FileConfig {
+            routing: Some(routing),
             listen: self.listen.clone(),
             max_quantity: self.max_quantity,
             aging_days: self.aging_days,
@@ -85,7 +120,7 @@ impl ServeArgs {
             webhook_retry_schedule: self.webhook_retry_schedule.clone(),
             webhook_retry_for: self.webhook_retry_for.clone(),
             ..FileConfig::default()
-        }
+        })
     }
 }
 

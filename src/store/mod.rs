@@ -11,6 +11,7 @@ pub mod events;
 mod fault;
 pub mod postgres;
 mod pricing;
+pub mod routes;
 pub mod rules;
 pub mod sqlite;
 pub mod transfer;
@@ -19,6 +20,7 @@ pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, S
 pub use events::{Deliveries, Events, Idempotency, Webhooks};
 pub use fault::{Fault, FaultReason};
 pub use pricing::{PriceImportSummary, Pricing};
+pub use routes::Routes;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -245,6 +247,7 @@ pub trait Store:
     + Webhooks
     + Deliveries
     + Idempotency
+    + Routes
 {
     /// Whether the store can take writes now (`GET /ready`): `Err` names what stops it.
     /// Cheap enough to be asked every second; never writes data.

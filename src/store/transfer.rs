@@ -48,12 +48,13 @@ pub const TABLES: &[TableSpec] = &[
     spec("webhooks", "webhook_id"),
     spec("deliveries", "delivery_id"),
     spec("idempotency_keys", "account_number, idempotency_key"),
+    spec("routing_tokens", "token_hash"),
 ];
 
 /// Tables the database keeps itself from the others (by triggers): a copy does not move
 /// them, the target's triggers rebuild them as the rows arrive (the audit after the copy
 /// checks the stock counts; the credentials version only has to move, not match).
-pub const DERIVED_TABLES: &[&str] = &["stock_counts", "credentials_version"];
+pub const DERIVED_TABLES: &[&str] = &["stock_counts", "credentials_version", "routing_version"];
 
 /// The spec of a table by name.
 pub fn table(name: &str) -> Option<&'static TableSpec> {

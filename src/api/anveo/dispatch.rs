@@ -41,6 +41,23 @@ pub async fn dispatch(
     context: &RequestContext,
     request: &ApiRequest,
 ) -> Result<Response, ApiError> {
+    let answer = run(app, context, request).await;
+    // A change to numbers in this process is seen by the next lookup at once; other
+    // processes (and billing, the CLI, SQL) are seen through the routing version.
+    if answer.is_ok() && CHANGES_NUMBERS.contains(&request.action.as_str()) {
+        app.routing.cache.invalidate();
+    }
+    answer
+}
+
+/// The actions that change held numbers.
+const CHANGES_NUMBERS: [&str; 4] = ["DID.ORDER", "DID.UPDATE", "DID.MOVE", "DID.CANCEL"];
+
+async fn run(
+    app: &AppState,
+    context: &RequestContext,
+    request: &ApiRequest,
+) -> Result<Response, ApiError> {
     match request.action.as_str() {
         "DID.ORDER" => actions::did_order::run(app, context, request).await,
         "DID.LIST" => actions::did_list::run(app, context, request).await,
