@@ -11,6 +11,9 @@ pub mod freeswitch;
 pub mod json;
 pub mod kamailio;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use axum::Router;
