@@ -30,6 +30,7 @@ mod postgres_tls;
 mod rate_limits;
 mod rate_plans;
 mod routing;
+mod routing_contrib;
 mod routing_kamailio;
 mod routing_processes;
 mod storage;
