@@ -259,8 +259,7 @@ impl Drop for Kamailio {
 fn final_status(output: &str) -> String {
     output
         .lines()
-        .filter(|l| l.starts_with("SIP/2.0 ") && !l.starts_with("SIP/2.0 1"))
-        .last()
+        .rfind(|l| l.starts_with("SIP/2.0 ") && !l.starts_with("SIP/2.0 1"))
         .unwrap_or_else(|| panic!("no final answer in sipsak's output:\n{output}"))
         .to_owned()
 }
