@@ -8,7 +8,8 @@
 # area 1.212 and an account with enough credit, starts didhub serve, and measures with
 # oha (64 keep-alive connections, DURATION each, default 10s): GET /health (the HTTP
 # floor), DID.ORDER QUANTITY 1 and 10 over v3, DID.LIST (LIMIT 50) of an account
-# holding 1,000 numbers, ANVEO.AREAS.LIST, and the mix of DID.ORDER QUANTITY 1 and
+# holding 1,000 numbers, ANVEO.AREAS.LIST, a switch's route lookup (GET /route/{e164}
+# with a routing token, `routing`, checked against its target), and the mix of DID.ORDER QUANTITY 1 and
 # DID.LIST LIMIT 50 of the buying account at once (half the connections each; on SQLite
 # the WAL's size is sampled meanwhile, and shown again after the graceful stop). Prints
 # requests/s, p50/p99/max latency and the ratio to /health, then runs didhub check. For
@@ -28,7 +29,7 @@ STOCK=${STOCK:-1000000}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 # Which scenarios to run after /health (which always runs: the others are compared to it).
-SCENARIOS=${SCENARIOS:-order_q1 mixed_order_list order_q10 did_list_limit50 areas_list}
+SCENARIOS=${SCENARIOS:-order_q1 mixed_order_list order_q10 did_list_limit50 areas_list routing}
 while [ $# -gt 0 ]; do
     case "$1" in
         --database) DATABASE=$2; shift 2 ;;
@@ -110,6 +111,11 @@ order_xml "$KEY" 1.212 10 >"$WORK/order10.xml"
 for _ in $(seq 10); do
     curl -sf -X POST "$BASE/api/v3.asp" --data-binary "$(order_xml "$LIST_KEY" 1.312 100)" | grep SUCCESS >/dev/null
 done
+# The routing scenario: a routing token, and one of the lister's numbers forwarded to a
+# primary and a backup SIP URI.
+ROUTE_TOKEN=$("$DIDHUB" routing token create --name bench --json | json '["token"]')
+ROUTE_DID=$(curl -sf "$BASE/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=1" | grep -o 'E164="[0-9]*"' | head -n 1 | tr -dc 0-9)
+curl -sf "$BASE/api/v2.asp?userkey=$LIST_KEY&action=DID.UPDATE&param%5BFILTER.E164%5D=$ROUTE_DID&param%5BCALL_FORWARD_TYPE%5D=SIP_URI&param%5BCALL_FORWARD_TO%5D=%24%5BE164%5D%24%40pbx.example.com%2Cbackup%4010.0.0.2" | grep SUCCESS >/dev/null
 
 HEALTH_RPS=""
 # report NAME FILES...: one line from oha's JSON outputs (summed over processes).
@@ -131,6 +137,7 @@ errors = sum(n for r in runs for kind, n in r.get("errorDistribution", {}).items
 ratio = f"{rps / health:6.1%}" if health else "  100%"
 print(f"{name:<22} {rps:10.0f} req/s  p50 {worst('p50'):7.2f} ms  p99 {worst('p99'):7.2f} ms  max {mx:8.2f} ms  vs health {ratio}  http {codes} errors {errors}")
 open(sys.argv[3] + ".rps", "w").write(str(rps))
+open(sys.argv[3] + ".p99", "w").write(str(worst('p99')))
 PY
 }
 # measure NAME PATH [oha options...]: spreads CONNECTIONS over the processes.
@@ -185,6 +192,18 @@ measure_mixed
 measure order_q10 /api/v3.asp -m POST -T application/xml -D "$WORK/order10.xml"
 measure did_list_limit50 "/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=50"
 measure areas_list "/api/v2.asp?userkey=$KEY&action=ANVEO.AREAS.LIST&param%5BDID_TYPE%5D=GEOGRAPHIC&param%5BCOUNTRY_ID%5D=US"
+measure routing "/route/$ROUTE_DID" -H "Authorization: Bearer $ROUTE_TOKEN"
+if [[ " $SCENARIOS " == *" routing "* ]]; then
+    # The target (shared/spec/routing.md): at least half /health's rate, and a p99 within
+    # twice /health's p99 plus 1 ms, in this same run.
+    python3 - "$WORK/health-0.json" "$WORK/routing-0.json" <<'PY'
+import sys
+h, r = (float(open(f + ".rps").read()) for f in sys.argv[1:])
+hp, rp = (float(open(f + ".p99").read()) for f in sys.argv[1:])
+ok = r >= h / 2 and rp <= 2 * hp + 1
+print(f"   routing target: {r / h:.1%} of /health (>= 50%), p99 {rp:.2f} ms <= {2 * hp + 1:.2f} ms: {'met' if ok else 'NOT met'}")
+PY
+fi
 
 if [ "$METRICS" = 1 ]; then
     echo "== metrics: $(curl -sf -H "Authorization: Bearer $DIDHUB_METRICS_TOKEN" "$BASE/metrics" | grep -c '^didhub_') series lines"
