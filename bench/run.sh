@@ -114,7 +114,7 @@ done
 # The routing scenario: a routing token, and one of the lister's numbers forwarded to a
 # primary and a backup SIP URI.
 ROUTE_TOKEN=$("$DIDHUB" routing token create --name bench --json | json '["token"]')
-ROUTE_DID=$(curl -sf "$BASE/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=1" | grep -o 'E164="[0-9]*"' | head -n 1 | tr -dc 0-9)
+ROUTE_DID=$(curl -sf "$BASE/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=1" | grep -o ' E164="[0-9]*"' | head -n 1 | cut -d'"' -f2)
 curl -sf "$BASE/api/v2.asp?userkey=$LIST_KEY&action=DID.UPDATE&param%5BFILTER.E164%5D=$ROUTE_DID&param%5BCALL_FORWARD_TYPE%5D=SIP_URI&param%5BCALL_FORWARD_TO%5D=%24%5BE164%5D%24%40pbx.example.com%2Cbackup%4010.0.0.2" | grep SUCCESS >/dev/null
 
 HEALTH_RPS=""
