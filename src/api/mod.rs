@@ -45,6 +45,8 @@ pub struct ApiPolicy {
     pub aging_days: u32,
     /// Webhook deliveries and other outbound calls (`outbound`).
     pub outbound: crate::outbound::OutboundPolicy,
+    /// Monthly renewals: `serve`'s sweep and the grace days (`config::billing`).
+    pub billing: crate::config::billing::BillingSettings,
 }
 
 impl ApiPolicy {
@@ -60,6 +62,7 @@ impl Default for ApiPolicy {
             request_timeout: Duration::from_secs(30),
             aging_days: DEFAULT_AGING_DAYS,
             outbound: crate::outbound::OutboundPolicy::default(),
+            billing: crate::config::billing::BillingSettings::default(),
         }
     }
 }
