@@ -21,7 +21,11 @@ pub const PAGE: u32 = 512;
 
 /// Renews, suspends and releases every number due as of `as_of`; what it did. Safe to
 /// run while another run (in this or another process) is under way.
-pub async fn run(store: &dyn Store, as_of: Timestamp, policy: BillingPolicy) -> StoreResult<BillingSummary> {
+pub async fn run(
+    store: &dyn Store,
+    as_of: Timestamp,
+    policy: BillingPolicy,
+) -> StoreResult<BillingSummary> {
     run_while(store, as_of, policy, || true).await
 }
 
@@ -57,7 +61,11 @@ pub async fn run_while(
 /// What [`run`] would do as of `as_of`, changing nothing: the run's visits replayed in
 /// memory against each account's balance as read, numbers renewed in the replay coming
 /// round again in their turn.
-pub async fn preview(store: &dyn Store, as_of: Timestamp, policy: BillingPolicy) -> StoreResult<BillingSummary> {
+pub async fn preview(
+    store: &dyn Store,
+    as_of: Timestamp,
+    policy: BillingPolicy,
+) -> StoreResult<BillingSummary> {
     let mut summary = BillingSummary::default();
     let mut balances: HashMap<AccountNumber, i64> = HashMap::new();
     let mut again = DueQueue::default();

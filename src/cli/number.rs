@@ -4,8 +4,8 @@ use clap::Subcommand;
 
 use super::output::Report;
 use crate::domain::billing::utc_date;
-use crate::domain::{E164, utc_date_time};
 use crate::domain::did_requests::NumberRecord;
+use crate::domain::{E164, utc_date_time};
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]

@@ -32,7 +32,11 @@ impl Default for BillingSettings {
 
 impl BillingSettings {
     /// Layers `file` under `overrides`; `aging_days` is the resolved DID.CANCEL aging.
-    pub fn resolve(file: &FileConfig, overrides: &FileConfig, aging_days: u32) -> Result<BillingSettings, String> {
+    pub fn resolve(
+        file: &FileConfig,
+        overrides: &FileConfig,
+        aging_days: u32,
+    ) -> Result<BillingSettings, String> {
         let sweep_secs = overrides
             .billing_sweep_secs
             .or(file.billing_sweep_secs)
@@ -60,7 +64,8 @@ mod tests {
 
     #[test]
     fn defaults_file_and_flags() {
-        let defaults = BillingSettings::resolve(&FileConfig::default(), &FileConfig::default(), 90).unwrap();
+        let defaults =
+            BillingSettings::resolve(&FileConfig::default(), &FileConfig::default(), 90).unwrap();
         assert_eq!(defaults, BillingSettings::default());
         let file = FileConfig {
             grace_days: Some(3),

@@ -66,9 +66,7 @@ pub fn due(anchor: Timestamp, n: u32) -> Timestamp {
     let months = i64::from(date.year()) * 12 + i64::from(u8::from(date.month()) - 1) + i64::from(n);
     let year = i32::try_from(months.div_euclid(12)).unwrap_or(i32::MAX);
     let month = Month::try_from(months.rem_euclid(12) as u8 + 1).unwrap_or(Month::January);
-    let day = date
-        .day()
-        .min(time::util::days_in_month(month, year));
+    let day = date.day().min(time::util::days_in_month(month, year));
     Date::from_calendar_date(year, month, day)
         .map(|d| d.with_time(Time::MIDNIGHT).assume_utc().unix_timestamp())
         .unwrap_or(i64::MAX)
@@ -195,7 +193,13 @@ impl DueNumber {
     /// payer's balance: always when it is not Suspended; a Suspended one only when the
     /// balance now covers a period or its grace days are over, so a sweep does not
     /// re-try every unpaid number every minute. (A credit reactivates at once anyway.)
-    pub fn worth_attempting(&self, price: i64, balance: i64, as_of: Timestamp, policy: BillingPolicy) -> bool {
+    pub fn worth_attempting(
+        &self,
+        price: i64,
+        balance: i64,
+        as_of: Timestamp,
+        policy: BillingPolicy,
+    ) -> bool {
         match self.suspended_at {
             None => true,
             Some(since) => {

@@ -80,7 +80,9 @@ impl DidStatus {
         DidStatus::ALL
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(text))
-            .ok_or_else(|| DomainError::invalid(name, text, "expected Active, Suspended or Canceled"))
+            .ok_or_else(|| {
+                DomainError::invalid(name, text, "expected Active, Suspended or Canceled")
+            })
     }
 
     /// The status of a stored number: its `numbers.state` and whether `suspended_at` is

@@ -10,7 +10,11 @@ use crate::admin::billing::run_while;
 use crate::config::billing::BillingSettings;
 use crate::store::Store;
 
-pub async fn run(store: Arc<dyn Store>, settings: BillingSettings, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    store: Arc<dyn Store>,
+    settings: BillingSettings,
+    mut stop: watch::Receiver<bool>,
+) {
     if !settings.renewals {
         tracing::info!("renewals are off (renewals = false): no billing sweep");
         return;
@@ -18,7 +22,11 @@ pub async fn run(store: Arc<dyn Store>, settings: BillingSettings, mut stop: wat
     loop {
         let stopping = stop.clone();
         let as_of = store.now();
-        match run_while(store.as_ref(), as_of, settings.policy, || !*stopping.borrow()).await {
+        match run_while(store.as_ref(), as_of, settings.policy, || {
+            !*stopping.borrow()
+        })
+        .await
+        {
             Ok(summary) if summary.is_empty() => {}
             Ok(summary) => tracing::info!(
                 renewed = summary.renewed,

@@ -128,7 +128,11 @@ pub struct Statement {
 impl Statement {
     /// The statement of `account` from its opening balance and its rows (in the order
     /// they were written), with each row's running balance filled in.
-    pub fn from_lines(account: &str, opening_balance100: i64, mut lines: Vec<StatementLine>) -> Statement {
+    pub fn from_lines(
+        account: &str,
+        opening_balance100: i64,
+        mut lines: Vec<StatementLine>,
+    ) -> Statement {
         let mut balance = opening_balance100;
         for line in &mut lines {
             balance += line.amount100;

@@ -141,8 +141,11 @@ impl ColumnValue {
 
 /// A stored number's status for `number show`: none while it is in stock.
 pub fn stored_status(state: &str, suspended_at: Option<i64>) -> Option<String> {
-    (state != "available")
-        .then(|| DidStatus::from_stored(state, suspended_at.is_some()).as_str().to_owned())
+    (state != "available").then(|| {
+        DidStatus::from_stored(state, suspended_at.is_some())
+            .as_str()
+            .to_owned()
+    })
 }
 
 /// The condition over `numbers n` that selects numbers of `status`, in SQL both

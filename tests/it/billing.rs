@@ -99,7 +99,12 @@ async fn events_of(app: &TestApp, event_type: EventType) -> Vec<serde_json::Valu
 async fn five_numbers_paying_for_three(app: &TestApp) -> (CreatedAccount, Vec<String>) {
     set_clock(app, at("2027-01-10T09:30:00Z"));
     app.stock("1.312", DidType::Geographic, 5).await;
-    let who = account_with(app, "three@of-five.example", 5 * (SETUP + MONTHLY) + 3 * MONTHLY).await;
+    let who = account_with(
+        app,
+        "three@of-five.example",
+        5 * (SETUP + MONTHLY) + 3 * MONTHLY,
+    )
+    .await;
     let numbers = app.order(&who, "1.312", 5).await;
     assert_eq!(app.balance(&who).await, Money(3 * MONTHLY));
     (who, numbers)
@@ -109,10 +114,18 @@ async fn an_account_that_pays_for_three_of_five_numbers_suspends_two_in_order(ba
     let app = TestApp::spawn(backend).await;
     let (who, numbers) = five_numbers_paying_for_three(&app).await;
     let before = statuses(&app, &who).await;
-    assert!(before.values().all(|s| *s == ("Active".into(), "2027-02-10".into())), "{before:?}");
+    assert!(
+        before
+            .values()
+            .all(|s| *s == ("Active".into(), "2027-02-10".into())),
+        "{before:?}"
+    );
 
     // Nothing is due the day before.
-    assert_eq!(run_as_of(&app, at("2027-02-09T23:59:59Z")).await, BillingSummary::default());
+    assert_eq!(
+        run_as_of(&app, at("2027-02-09T23:59:59Z")).await,
+        BillingSummary::default()
+    );
     let due = at("2027-02-10T00:00:00Z");
     let preview = billing::preview(app.store.as_ref(), due, BillingPolicy::default())
         .await
@@ -121,7 +134,12 @@ async fn an_account_that_pays_for_three_of_five_numbers_suspends_two_in_order(ba
     assert_eq!(preview, summary, "the preview says what the run does");
     assert_eq!(
         summary,
-        BillingSummary { renewed: 3, suspended: 2, charged100: 3 * MONTHLY, ..Default::default() }
+        BillingSummary {
+            renewed: 3,
+            suspended: 2,
+            charged100: 3 * MONTHLY,
+            ..Default::default()
+        }
     );
     assert_eq!(app.balance(&who).await, Money::ZERO, "never below zero");
     let after = statuses(&app, &who).await;
@@ -129,17 +147,26 @@ async fn an_account_that_pays_for_three_of_five_numbers_suspends_two_in_order(ba
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let s = if i < 3 { ("Active", "2027-03-10") } else { ("Suspended", "2027-02-10") };
+            let s = if i < 3 {
+                ("Active", "2027-03-10")
+            } else {
+                ("Suspended", "2027-02-10")
+            };
             (e.clone(), (s.0.to_owned(), s.1.to_owned()))
         })
         .collect();
-    assert_eq!(after, expected, "(PAID_UNTIL, E164) order: the lowest three renewed");
+    assert_eq!(
+        after, expected,
+        "(PAID_UNTIL, E164) order: the lowest three renewed"
+    );
 
     let suspended = app
         .v3_as(&who, "DID.LIST", &[("FILTER.STATUS", "Suspended")])
         .await;
     assert_eq!(suspended.did_attr("E164"), numbers[3..].to_vec());
-    let active = app.v3_as(&who, "DID.LIST", &[("FILTER.STATUS", "active")]).await;
+    let active = app
+        .v3_as(&who, "DID.LIST", &[("FILTER.STATUS", "active")])
+        .await;
     assert_eq!(active.did_attr("E164"), numbers[..3].to_vec());
     assert_eq!(events_of(&app, EventType::DidRenewed).await.len(), 3);
     let suspensions = events_of(&app, EventType::DidSuspended).await;
@@ -156,7 +183,11 @@ async fn an_account_that_pays_for_three_of_five_numbers_suspends_two_in_order(ba
     // A Suspended number is held: nobody else can order it.
     assert_eq!(
         app.store
-            .available_count(&AreaId::parse("area", "1.312").unwrap(), DidType::Geographic, None)
+            .available_count(
+                &AreaId::parse("area", "1.312").unwrap(),
+                DidType::Geographic,
+                None
+            )
             .await
             .unwrap(),
         0
@@ -171,17 +202,41 @@ async fn a_credit_reactivates_suspended_numbers_charging_only_the_owed_periods(b
     set_clock(&app, at("2027-02-12T08:00:00Z"));
     let account = &who.account.account_number;
     // One period's worth: the first Suspended number (by E164) comes back, at once.
-    let balance = app.store.credit(account, Money(MONTHLY), "payment").await.unwrap();
+    let balance = app
+        .store
+        .credit(account, Money(MONTHLY), "payment")
+        .await
+        .unwrap();
     assert_eq!(balance, Money::ZERO);
     let after = statuses(&app, &who).await;
-    assert_eq!(after[&numbers[3]], ("Active".into(), "2027-03-10".into()), "anchor unchanged");
-    assert_eq!(after[&numbers[4]], ("Suspended".into(), "2027-02-10".into()));
+    assert_eq!(
+        after[&numbers[3]],
+        ("Active".into(), "2027-03-10".into()),
+        "anchor unchanged"
+    );
+    assert_eq!(
+        after[&numbers[4]],
+        ("Suspended".into(), "2027-02-10".into())
+    );
     assert_eq!(events_of(&app, EventType::DidReactivated).await.len(), 1);
 
-    let balance = app.store.credit(account, Money(10_000), "payment").await.unwrap();
-    assert_eq!(balance, Money(10_000 - MONTHLY), "only the owed period is charged");
+    let balance = app
+        .store
+        .credit(account, Money(10_000), "payment")
+        .await
+        .unwrap();
+    assert_eq!(
+        balance,
+        Money(10_000 - MONTHLY),
+        "only the owed period is charged"
+    );
     let after = statuses(&app, &who).await;
-    assert!(after.values().all(|s| *s == ("Active".into(), "2027-03-10".into())), "{after:?}");
+    assert!(
+        after
+            .values()
+            .all(|s| *s == ("Active".into(), "2027-03-10".into())),
+        "{after:?}"
+    );
     assert_eq!(events_of(&app, EventType::DidReactivated).await.len(), 2);
     assert_clean(&app).await;
 
@@ -202,12 +257,31 @@ async fn a_credit_reactivates_suspended_numbers_charging_only_the_owed_periods(b
         "periods from 2027-03-12 and 2027-04-12 charged"
     );
     assert_eq!(app.balance(&poor).await, Money(8 * MONTHLY));
-    let record = app.store.number_record(&E164::parse("e164", &late).unwrap()).await.unwrap().unwrap();
+    let record = app
+        .store
+        .number_record(&E164::parse("e164", &late).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.periods_paid, Some(3));
-    let renewed: Vec<_> = record.history.iter().filter(|e| e.event == "renewed").collect();
+    let renewed: Vec<_> = record
+        .history
+        .iter()
+        .filter(|e| e.event == "renewed")
+        .collect();
     assert_eq!(renewed.len(), 2);
-    assert!(renewed[0].detail.starts_with("period 1, 2027-03-12 to 2027-04-12"), "{renewed:?}");
-    assert!(renewed[1].detail.starts_with("period 2, 2027-04-12 to 2027-05-12"), "{renewed:?}");
+    assert!(
+        renewed[0]
+            .detail
+            .starts_with("period 1, 2027-03-12 to 2027-04-12"),
+        "{renewed:?}"
+    );
+    assert!(
+        renewed[1]
+            .detail
+            .starts_with("period 2, 2027-04-12 to 2027-05-12"),
+        "{renewed:?}"
+    );
     assert_clean(&app).await;
 }
 
@@ -228,16 +302,29 @@ async fn an_unpaid_number_is_released_after_the_grace_days_and_ages_back_to_stoc
     let released_at = due + 14 * 86_400;
     let summary = run_as_of(&app, released_at).await;
     assert_eq!(summary.released, 1);
-    assert_eq!(statuses(&app, &who).await[&e164].0, "Canceled", "it left the holder");
+    assert_eq!(
+        statuses(&app, &who).await[&e164].0,
+        "Canceled",
+        "it left the holder"
+    );
     let released = events_of(&app, EventType::DidReleased).await;
     assert_eq!(released.len(), 1);
     assert_eq!(released[0]["REASON"], "unpaid");
-    let record = app.store.number_record(&E164::parse("e164", &e164).unwrap()).await.unwrap().unwrap();
+    let record = app
+        .store
+        .number_record(&E164::parse("e164", &e164).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.state, "aging");
     let last = record.history.last().unwrap();
     assert_eq!(last.event, "canceled");
     assert!(last.detail.starts_with("unpaid period 1"), "{last:?}");
-    assert_eq!(record.release_at, Some(released_at + 90 * 86_400), "it ages as after DID.CANCEL");
+    assert_eq!(
+        record.release_at,
+        Some(released_at + 90 * 86_400),
+        "it ages as after DID.CANCEL"
+    );
     assert_clean(&app).await;
     // A later credit does not bring it back.
     set_clock(&app, released_at + 60);
@@ -251,7 +338,10 @@ async fn an_unpaid_number_is_released_after_the_grace_days_and_ages_back_to_stoc
     assert_eq!(app.store.release_aged().await.unwrap(), 1);
     let area = AreaId::parse("area", "1.312").unwrap();
     assert_eq!(
-        app.store.available_count(&area, DidType::Geographic, None).await.unwrap(),
+        app.store
+            .available_count(&area, DidType::Geographic, None)
+            .await
+            .unwrap(),
         1
     );
     let returned = events_of(&app, EventType::DidReleased).await;
@@ -266,16 +356,23 @@ async fn a_moved_number_keeps_its_anchor_and_a_canceled_one_is_not_renewed(backe
     let numbers = app.order(&app.main, "1.312", 2).await;
     set_clock(&app, at("2027-06-15T00:00:00Z"));
     let sub = app.sub.account.account_number.to_string();
-    app.main_v3("DID.MOVE", &[("E164", &numbers[0]), ("TO_ACCOUNT_NUMBER", &sub)])
-        .await
-        .assert_success();
+    app.main_v3(
+        "DID.MOVE",
+        &[("E164", &numbers[0]), ("TO_ACCOUNT_NUMBER", &sub)],
+    )
+    .await
+    .assert_success();
     app.main_v3("DID.CANCEL", &[("E164", &numbers[1])])
         .await
         .assert_success();
     let before = app.balance(&app.main).await;
     let summary = run_as_of(&app, at("2027-07-01T00:00:00Z")).await;
     assert_eq!((summary.renewed, summary.suspended), (1, 0));
-    assert_eq!(app.balance(&app.main).await, Money(before.minor() - MONTHLY), "the main account pays");
+    assert_eq!(
+        app.balance(&app.main).await,
+        Money(before.minor() - MONTHLY),
+        "the main account pays"
+    );
     let moved = statuses(&app, &app.sub).await;
     assert_eq!(moved[&numbers[0]], ("Active".into(), "2027-07-31".into()));
     assert_clean(&app).await;
@@ -285,11 +382,21 @@ async fn the_cli_runs_previews_and_states_the_ledger(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (who, _) = five_numbers_paying_for_three(&app).await;
     let url = &app.database.url;
-    let (ok, preview) = crate::cli::didhub_json(&app.database, &["billing", "preview", "--as-of", "2027-02-10"]);
+    let (ok, preview) = crate::cli::didhub_json(
+        &app.database,
+        &["billing", "preview", "--as-of", "2027-02-10"],
+    );
     assert!(ok, "{preview}");
-    assert_eq!((preview["renewed"].as_u64(), preview["suspended"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (preview["renewed"].as_u64(), preview["suspended"].as_u64()),
+        (Some(3), Some(2))
+    );
     assert!(app.store.audit().await.unwrap().is_empty());
-    assert_eq!(app.balance(&who).await, Money(3 * MONTHLY), "a preview changes nothing");
+    assert_eq!(
+        app.balance(&who).await,
+        Money(3 * MONTHLY),
+        "a preview changes nothing"
+    );
     let (ok, run) = crate::cli::didhub_json(
         &app.database,
         &["billing", "run", "--as-of", "2027-02-10T00:00:00Z"],
@@ -299,7 +406,8 @@ async fn the_cli_runs_previews_and_states_the_ledger(backend: Backend) {
     assert_eq!(run["suspended"], 2);
     assert_eq!(run["charged100"], 3 * MONTHLY);
     let account = who.account.account_number.to_string();
-    let (ok, statement) = crate::cli::didhub_json(&app.database, &["account", "statement", &account]);
+    let (ok, statement) =
+        crate::cli::didhub_json(&app.database, &["account", "statement", &account]);
     assert!(ok, "{statement}");
     let lines = statement["lines"].as_array().unwrap();
     let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
@@ -314,7 +422,15 @@ async fn the_cli_runs_previews_and_states_the_ledger(backend: Backend) {
     );
     let (ok, window) = crate::cli::didhub_json(
         &app.database,
-        &["account", "statement", &account, "--from", "2027-02-01", "--to", "2027-02-28"],
+        &[
+            "account",
+            "statement",
+            &account,
+            "--from",
+            "2027-02-01",
+            "--to",
+            "2027-02-28",
+        ],
     );
     assert!(ok, "{window}");
     assert_eq!(window["lines"].as_array().unwrap().len(), 3);
@@ -323,7 +439,10 @@ async fn the_cli_runs_previews_and_states_the_ledger(backend: Backend) {
     let shown = crate::cli::didhub(url, &["number", "show", e164]);
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains("status Active"), "{text}");
-    assert!(text.contains("paid until 2027-03-10  periods paid 2"), "{text}");
+    assert!(
+        text.contains("paid until 2027-03-10  periods paid 2"),
+        "{text}"
+    );
     assert!(text.contains("renewed"), "{text}");
 }
 
@@ -335,19 +454,35 @@ async fn bad_billing_input_is_refused_and_changes_nothing(backend: Backend) {
         &["billing", "run", "--as-of", "next tuesday"][..],
         &["billing", "preview", "--as-of", "2027-02-30"],
         &["account", "statement", "not-an-account"],
-        &["account", "statement", &who.account.account_number.to_string(), "--from", "soon"],
+        &[
+            "account",
+            "statement",
+            &who.account.account_number.to_string(),
+            "--from",
+            "soon",
+        ],
     ] {
         let (ok, answer) = crate::cli::didhub_json(&app.database, args);
         assert!(!ok, "{args:?}: {answer}");
-        assert!(answer["error"].as_str().is_some_and(|e| !e.is_empty()), "{answer}");
+        assert!(
+            answer["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{answer}"
+        );
     }
-    let (ok, answer) = crate::cli::didhub_json(&app.database, &["account", "statement", "999999999"]);
+    let (ok, answer) =
+        crate::cli::didhub_json(&app.database, &["account", "statement", "999999999"]);
     assert!(!ok);
-    assert!(answer["error"].as_str().unwrap().contains("999999999"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("999999999"),
+        "{answer}"
+    );
     let sub = app.sub.account.account_number.to_string();
     let (ok, answer) = crate::cli::didhub_json(&app.database, &["account", "statement", &sub]);
     assert!(!ok);
-    assert!(answer["error"].as_str().unwrap().contains("sub-account"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("sub-account"),
+        "{answer}"
+    );
     let reply = app
         .v3_as(&who, "DID.LIST", &[("FILTER.STATUS", "Paused")])
         .await;

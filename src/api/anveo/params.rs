@@ -3,7 +3,9 @@
 
 use crate::domain::did::parse_channel_count;
 use crate::domain::did_requests::DidFilter;
-use crate::domain::{AccountNumber, CallForwardType, Caller, DidStatus, DidType, DomainError, E164};
+use crate::domain::{
+    AccountNumber, CallForwardType, Caller, DidStatus, DidType, DomainError, E164,
+};
 
 use super::request::ApiRequest;
 

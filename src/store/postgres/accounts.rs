@@ -5,13 +5,13 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
+use super::billing::reactivate_suspended;
 use super::dids::stored_account_number;
 use super::events::record_events;
-use super::billing::reactivate_suspended;
 use super::ledger::apply_ledger_entry;
-use crate::domain::billing::BillingPolicy;
 use super::{PostgresStore, begin, finish};
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::billing::BillingPolicy;
 use crate::domain::events::Event;
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
 use crate::store::rules::{check_new_account, credit_entry};
@@ -100,7 +100,9 @@ async fn credit(
         if amount.minor() > 0 {
             // A credit renews the Suspended numbers it now pays for, at once.
             reactivate_suspended(c, number, now, BillingPolicy::default()).await?;
-            return Ok(load_account(c, number).await?.map_or(balance, |a| a.balance));
+            return Ok(load_account(c, number)
+                .await?
+                .map_or(balance, |a| a.balance));
         }
         return Ok(balance);
     }

@@ -214,7 +214,10 @@ async fn attempt_period(
         return Ok(None);
     }
     let holder: String = c
-        .query_one("SELECT account_number FROM numbers WHERE e164 = $1", &[&e164])
+        .query_one(
+            "SELECT account_number FROM numbers WHERE e164 = $1",
+            &[&e164],
+        )
         .await?
         .try_get(0)?;
     let order_id = fresh.order_id;
@@ -247,7 +250,10 @@ async fn attempt_period(
         )
     };
     match renewal {
-        Renewal::Renewed { period, reactivated } => {
+        Renewal::Renewed {
+            period,
+            reactivated,
+        } => {
             let entry_id = applied.map(|a| a.entry_id).ok_or_else(|| {
                 StoreError::Backend("a renewal was decided without its debit".into())
             })?;

@@ -39,7 +39,10 @@ pub(super) async fn number_record(
         release_at: r.try_get(13)?,
         channels_limit: r.try_get(14)?,
         channels_ondemand: r.try_get(15)?,
-        status: stored_status(&r.try_get::<_, String>(3)?, r.try_get::<_, Option<i64>>(19)?),
+        status: stored_status(
+            &r.try_get::<_, String>(3)?,
+            r.try_get::<_, Option<i64>>(19)?,
+        ),
         anchor: r.try_get(16)?,
         paid_until: r.try_get(17)?,
         periods_paid: r.try_get(18)?,

@@ -257,11 +257,7 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
             continue;
         }
         let main = main_account_of(c, did.account_number.as_str()).await?;
-        record_events(
-            c,
-            &[Event::did_returned_to_stock(&did, &main, now)],
-        )
-        .await?;
+        record_events(c, &[Event::did_returned_to_stock(&did, &main, now)]).await?;
         record_event(
             c,
             &e164,

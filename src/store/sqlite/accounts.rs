@@ -5,14 +5,14 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
+use super::billing::reactivate_suspended;
 use super::dids::stored_account_number;
 use super::events::record_events;
+use super::ledger::apply_ledger_entry;
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::billing::BillingPolicy;
 use crate::domain::events::Event;
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
-use super::billing::reactivate_suspended;
-use super::ledger::apply_ledger_entry;
-use crate::domain::billing::BillingPolicy;
 use crate::store::rules::{check_new_account, credit_entry};
 use crate::store::{Accounts, StoreError, StoreResult};
 

@@ -159,9 +159,14 @@ pub(super) fn attempt_period(
         },
     )?;
     let renewal = decide(&number, applied.is_some(), as_of, policy);
-    let history = |event: &str, detail: &str| history_row(conn, e164, event, &holder, order_id, detail, as_of);
+    let history = |event: &str, detail: &str| {
+        history_row(conn, e164, event, &holder, order_id, detail, as_of)
+    };
     match renewal {
-        Renewal::Renewed { period, reactivated } => {
+        Renewal::Renewed {
+            period,
+            reactivated,
+        } => {
             let entry_id = applied.map(|a| a.entry_id).ok_or_else(|| {
                 StoreError::Backend("a renewal was decided without its debit".into())
             })?;

@@ -197,10 +197,7 @@ pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64
         let did = reload(conn, &stored_e164(e164)?)?;
         let main = main_account_of(conn, did.account_number.as_str())?;
         release.execute([e164])?;
-        record_events(
-            conn,
-            &[Event::did_returned_to_stock(&did, &main, now)],
-        )?;
+        record_events(conn, &[Event::did_returned_to_stock(&did, &main, now)])?;
         record_event(
             conn,
             e164,

@@ -12,8 +12,8 @@ use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::accounts::account_in_tree;
-use super::ledger::{LedgerEntry, apply_ledger_entry};
 use super::events::record_events;
+use super::ledger::{LedgerEntry, apply_ledger_entry};
 use super::order_terms::order_terms;
 use crate::domain::billing;
 use crate::domain::events::order_events;
@@ -217,8 +217,7 @@ fn commit_order(
         memo: &memo,
         at: now,
     };
-    apply_ledger_entry(conn, &entry)?
-    .ok_or_else(|| DomainError::InsufficientFunds {
+    apply_ledger_entry(conn, &entry)?.ok_or_else(|| DomainError::InsufficientFunds {
         cost: plan.total.to_string(),
         balance: "less".into(),
     })?;

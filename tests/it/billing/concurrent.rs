@@ -31,8 +31,12 @@ async fn holders(
     per_account: u32,
     periods: i64,
 ) -> Vec<CreatedAccount> {
-    app.stock("1.312", DidType::Geographic, accounts * per_account as usize)
-        .await;
+    app.stock(
+        "1.312",
+        DidType::Geographic,
+        accounts * per_account as usize,
+    )
+    .await;
     let mut holders = Vec::new();
     for i in 0..accounts {
         let n = i64::from(per_account);
@@ -56,7 +60,11 @@ async fn renewal_rows(store: &dyn Store, holders: &[CreatedAccount]) -> usize {
             .statement(&holder.account.account_number, None, None)
             .await
             .unwrap();
-        rows += statement.lines.iter().filter(|l| l.kind == "renewal").count();
+        rows += statement
+            .lines
+            .iter()
+            .filter(|l| l.kind == "renewal")
+            .count();
     }
     rows
 }
@@ -72,7 +80,11 @@ async fn two_runs_at_once_over_a_thousand_due_numbers_charge_every_period_once(b
         billing::run(other.as_ref(), due, policy)
     );
     let (first, second) = (first.unwrap(), second.unwrap());
-    assert_eq!(first.renewed + second.renewed, 1_000, "{first:?} {second:?}");
+    assert_eq!(
+        first.renewed + second.renewed,
+        1_000,
+        "{first:?} {second:?}"
+    );
     assert_eq!(first.suspended + second.suspended, 0);
     assert_eq!(first.charged100 + second.charged100, 1_000 * MONTHLY);
     assert_eq!(renewal_rows(app.store.as_ref(), &holders).await, 1_000);
@@ -97,7 +109,15 @@ async fn outcome(app: &TestApp, holders: &[CreatedAccount]) -> Vec<(Money, Vec<(
 fn billing_run(url: &str, as_of: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_didhub"));
     command
-        .args(["--database", url, "billing", "run", "--as-of", as_of, "--json"])
+        .args([
+            "--database",
+            url,
+            "billing",
+            "run",
+            "--as-of",
+            as_of,
+            "--json",
+        ])
         .env_remove("DIDHUB_DATABASE")
         .env_remove(POSTGRES_VARIABLE)
         .stdout(Stdio::null())
@@ -143,12 +163,23 @@ async fn a_run_killed_half_way_and_run_again_ends_as_one_clean_run(backend: Back
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let interrupted = renewal_rows(killed.store.as_ref(), &killed_holders).await;
-    assert!(interrupted < total, "killed half way: {interrupted} of {total}");
+    assert!(
+        interrupted < total,
+        "killed half way: {interrupted} of {total}"
+    );
     assert_clean(&killed).await;
 
-    assert!(billing_run(&killed.database.url, &as_of).status().unwrap().success());
+    assert!(
+        billing_run(&killed.database.url, &as_of)
+            .status()
+            .unwrap()
+            .success()
+    );
     assert_eq!(outcome(&killed, &killed_holders).await, expected);
-    assert_eq!(renewal_rows(killed.store.as_ref(), &killed_holders).await, total);
+    assert_eq!(
+        renewal_rows(killed.store.as_ref(), &killed_holders).await,
+        total
+    );
     assert_clean(&killed).await;
     assert_clean(&clean).await;
 }
@@ -173,7 +204,10 @@ async fn three_serve_processes_share_the_sweep_of_a_thousand_due_numbers() {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
     while renewal_rows(app.store.as_ref(), &holders).await < 1_000 {
-        assert!(Instant::now() < deadline, "the sweep did not renew every number");
+        assert!(
+            Instant::now() < deadline,
+            "the sweep did not renew every number"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // A few more sweeps run: nothing is charged twice.

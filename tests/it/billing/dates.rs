@@ -41,15 +41,26 @@ async fn orders_on_the_28th_to_the_31st_renew_on_the_expected_dates_for_24_month
         let now = statuses(&app, &app.main).await;
         for (day, e164) in &numbers {
             let expected = format!("{year}-{month:02}-{:02}", day.min(&days_in(year, month)));
-            assert_eq!(now[e164], ("Active".into(), expected), "ordered on the {day}th, month {k}");
+            assert_eq!(
+                now[e164],
+                ("Active".into(), expected),
+                "ordered on the {day}th, month {k}"
+            );
         }
     }
-    assert_eq!(statuses(&app, &app.main).await[&numbers[1].1].1, "2029-02-28");
+    assert_eq!(
+        statuses(&app, &app.main).await[&numbers[1].1].1,
+        "2029-02-28"
+    );
     // At the due instant itself the period is charged.
     run_as_of(&app, at("2029-02-28T00:00:00Z")).await;
     let now = statuses(&app, &app.main).await;
     for (day, e164) in &numbers {
-        assert_eq!(now[e164].1, format!("2029-03-{day}"), "ordered on the {day}th");
+        assert_eq!(
+            now[e164].1,
+            format!("2029-03-{day}"),
+            "ordered on the {day}th"
+        );
     }
     let record = app
         .store
@@ -57,14 +68,36 @@ async fn orders_on_the_28th_to_the_31st_renew_on_the_expected_dates_for_24_month
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(record.periods_paid, Some(26), "the order's period and 25 renewals");
+    assert_eq!(
+        record.periods_paid,
+        Some(26),
+        "the order's period and 25 renewals"
+    );
     let starts: Vec<_> = record
         .history
         .iter()
         .filter(|e| e.event == "renewed")
-        .map(|e| e.detail.split(", ").nth(1).unwrap().split(" to ").next().unwrap().to_owned())
+        .map(|e| {
+            e.detail
+                .split(", ")
+                .nth(1)
+                .unwrap()
+                .split(" to ")
+                .next()
+                .unwrap()
+                .to_owned()
+        })
         .take(5)
         .collect();
-    assert_eq!(starts, ["2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30"]);
+    assert_eq!(
+        starts,
+        [
+            "2027-02-28",
+            "2027-03-31",
+            "2027-04-30",
+            "2027-05-31",
+            "2027-06-30"
+        ]
+    );
     assert_clean(&app).await;
 }
