@@ -250,10 +250,7 @@ async fn attempt_period(
         )
     };
     match renewal {
-        Renewal::Renewed {
-            period,
-            reactivated,
-        } => {
+        Renewal::Renewed { reactivated, .. } => {
             let entry_id = applied.map(|a| a.entry_id).ok_or_else(|| {
                 StoreError::Backend("a renewal was decided without its debit".into())
             })?;

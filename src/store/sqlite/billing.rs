@@ -162,11 +162,19 @@ pub(super) fn attempt_period(
     let history = |event: &str, detail: &str| {
         history_row(conn, e164, event, &holder, order_id, detail, as_of)
     };
+    let event = |event_type, did: &crate::domain::Did| {
+        Event::did_period(
+            event_type,
+            did,
+            &candidate.payer,
+            order_id,
+            &period,
+            candidate.price,
+            as_of,
+        )
+    };
     match renewal {
-        Renewal::Renewed {
-            period,
-            reactivated,
-        } => {
+        Renewal::Renewed { reactivated, .. } => {
             let entry_id = applied.map(|a| a.entry_id).ok_or_else(|| {
                 StoreError::Backend("a renewal was decided without its debit".into())
             })?;
@@ -194,30 +202,14 @@ pub(super) fn attempt_period(
             .execute(params![e164, n + 1, period.ends_at, reactivated])?;
             history("renewed", &detail)?;
             let did = reload(conn, &candidate.e164)?;
-            let mut events = vec![Event::did_period(
-                EventType::DidRenewed,
-                &did,
-                &candidate.payer,
-                order_id,
-                &period,
-                candidate.price,
-                as_of,
-            )];
+            let mut events = vec![event(EventType::DidRenewed, &did)];
             if reactivated {
                 history("reactivated", &detail)?;
-                events.push(Event::did_period(
-                    EventType::DidReactivated,
-                    &did,
-                    &candidate.payer,
-                    order_id,
-                    &period,
-                    candidate.price,
-                    as_of,
-                ));
+                events.push(event(EventType::DidReactivated, &did));
             }
             record_events(conn, &events)?;
         }
-        Renewal::Suspend { period } => {
+        Renewal::Suspend { .. } => {
             conn.prepare_cached("UPDATE numbers SET suspended_at = ?2 WHERE e164 = ?1")?
                 .execute(params![e164, as_of])?;
             history(
@@ -225,21 +217,10 @@ pub(super) fn attempt_period(
                 &format!("unpaid {detail}; balance {}", candidate.balance.minor()),
             )?;
             let did = reload(conn, &candidate.e164)?;
-            record_events(
-                conn,
-                &[Event::did_period(
-                    EventType::DidSuspended,
-                    &did,
-                    &candidate.payer,
-                    order_id,
-                    &period,
-                    candidate.price,
-                    as_of,
-                )],
-            )?;
+            record_events(conn, &[event(EventType::DidSuspended, &did)])?;
         }
         Renewal::StaySuspended => {}
-        Renewal::Release { period } => {
+        Renewal::Release { .. } => {
             // The event shows the number as its holder last saw it.
             let did = reload(conn, &candidate.e164)?;
             retire(
@@ -254,18 +235,7 @@ pub(super) fn attempt_period(
                     release_at: as_of.saturating_add(policy.aging_seconds),
                 },
             )?;
-            record_events(
-                conn,
-                &[Event::did_period(
-                    EventType::DidReleased,
-                    &did,
-                    &candidate.payer,
-                    order_id,
-                    &period,
-                    candidate.price,
-                    as_of,
-                )],
-            )?;
+            record_events(conn, &[event(EventType::DidReleased, &did)])?;
         }
     }
     Ok(Some((renewal, candidate.price)))
