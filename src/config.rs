@@ -4,6 +4,7 @@
 //! database URL, the metrics token) are redacted in `Debug`. `serve`'s own settings
 //! (connections, rate limits, metrics, TLS) are resolved in [`serving`].
 
+pub mod billing;
 pub mod routing;
 pub mod serving;
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 use crate::api::{ApiPolicy, DEFAULT_AGING_DAYS};
 use crate::domain::order::DEFAULT_MAX_QUANTITY;
+use billing::BillingSettings;
 use serving::ServingConfig;
 
 pub const DEFAULT_DATABASE: &str = "sqlite://didhub.db";
@@ -32,6 +34,10 @@ pub struct FileConfig {
     pub durable: Option<bool>,
     pub aging_days: Option<u32>,
     pub aging_sweep_secs: Option<u64>,
+    // Monthly billing (`config::billing`).
+    pub renewals: Option<bool>,
+    pub billing_sweep_secs: Option<u64>,
+    pub grace_days: Option<u32>,
     // Webhooks and deliveries (`outbound::settings`): durations as `500ms`, `10s`, `2m`.
     pub allow_private_targets: Option<bool>,
     pub webhook_timeout: Option<String>,
@@ -83,6 +89,8 @@ pub struct Config {
     pub aging_sweep: Duration,
     /// Webhook deliveries and the private-target rule.
     pub outbound: crate::outbound::OutboundPolicy,
+    /// Renewals: whether `serve` runs them, how often, and the grace days.
+    pub billing: BillingSettings,
     /// Connections, rate limits, metrics and TLS.
     pub serving: ServingConfig,
     /// Where numbers route to (`[routing]`).
@@ -102,10 +110,16 @@ impl Config {
         let outbound = crate::outbound::settings::resolve(&file, &overrides)?;
         let serving = ServingConfig::resolve(&file, &overrides)?;
         let routing = routing::resolve(file.routing.as_ref(), overrides.routing.as_ref())?;
+        let aging_days = overrides
+            .aging_days
+            .or(file.aging_days)
+            .unwrap_or(DEFAULT_AGING_DAYS);
+        let billing = BillingSettings::resolve(&file, &overrides, aging_days)?;
         Ok(Config {
             routing,
             outbound,
             serving,
+            billing,
             database: overrides
                 .database
                 .or(file.database)
@@ -123,10 +137,7 @@ impl Config {
             ),
             pool_size: overrides.pool_size.or(file.pool_size).unwrap_or(4),
             durable: overrides.durable.or(file.durable).unwrap_or(true),
-            aging_days: overrides
-                .aging_days
-                .or(file.aging_days)
-                .unwrap_or(DEFAULT_AGING_DAYS),
+            aging_days,
             aging_sweep: Duration::from_secs(
                 overrides
                     .aging_sweep_secs
@@ -144,6 +155,7 @@ impl Config {
             aging_days: self.aging_days,
             outbound: self.outbound.clone(),
             routing: self.routing.clone(),
+            billing: self.billing,
         }
     }
 }
@@ -174,6 +186,7 @@ impl fmt::Debug for Config {
             .field("aging_days", &self.aging_days)
             .field("aging_sweep", &self.aging_sweep)
             .field("outbound", &self.outbound)
+            .field("billing", &self.billing)
             .field("serving", &self.serving)
             .field("routing", &self.routing)
             .finish()

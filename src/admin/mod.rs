@@ -2,6 +2,7 @@
 //! generating and importing inventory. They validate input, then call the store.
 
 pub mod accounts;
+pub mod billing;
 pub mod demo;
 pub mod generate;
 pub mod import;

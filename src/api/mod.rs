@@ -48,6 +48,8 @@ pub struct ApiPolicy {
     pub outbound: crate::outbound::OutboundPolicy,
     /// Where numbers route to, and the names the switch renderings use (`[routing]`).
     pub routing: crate::domain::routing_lookup::RoutingSettings,
+    /// Monthly renewals: `serve`'s sweep and the grace days (`config::billing`).
+    pub billing: crate::config::billing::BillingSettings,
 }
 
 impl ApiPolicy {
@@ -64,6 +66,7 @@ impl Default for ApiPolicy {
             aging_days: DEFAULT_AGING_DAYS,
             outbound: crate::outbound::OutboundPolicy::default(),
             routing: crate::domain::routing_lookup::RoutingSettings::default(),
+            billing: crate::config::billing::BillingSettings::default(),
         }
     }
 }

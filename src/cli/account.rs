@@ -1,11 +1,13 @@
-//! `didhub account create|credit`.
+//! `didhub account create|credit|statement`.
 
 use clap::Subcommand;
 use serde_json::json;
 
 use super::output::Report;
 use crate::admin::accounts::{AccountSpec, create_account};
-use crate::domain::{AccountNumber, Money};
+use crate::domain::billing::parse_instant;
+use crate::domain::{AccountNumber, Money, utc_date_time};
+use crate::store::Statement;
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +35,17 @@ pub enum AccountCommand {
         /// Why, recorded on the ledger row.
         #[arg(long, default_value = "operator credit")]
         memo: String,
+    },
+    /// Every ledger row of a main account (orders, renewals, credits, refunds) with the
+    /// running balance; without --to the last balance is ACCOUNT.GETBALANCE's.
+    Statement {
+        account_number: String,
+        /// From this instant (RFC 3339, or a date for its 00:00 UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this instant, inclusive (RFC 3339, or a date).
+        #[arg(long)]
+        to: Option<String>,
     },
 }
 
@@ -96,5 +109,58 @@ pub async fn run(command: AccountCommand, store: &dyn Store) -> anyhow::Result<R
                 format!("balance of {account} is now {balance}"),
             ))
         }
+        AccountCommand::Statement {
+            account_number,
+            from,
+            to,
+        } => {
+            let account = AccountNumber::parse("ACCOUNT_NUMBER", &account_number)?;
+            let instant = |name: &str, text: Option<String>| {
+                text.map(|t| parse_instant(name, &t)).transpose()
+            };
+            let (from, to) = (instant("--from", from)?, instant("--to", to)?);
+            let statement = store.statement(&account, from, to).await?;
+            Ok(Report::ok(
+                serde_json::to_value(&statement)?,
+                describe_statement(&statement),
+            ))
+        }
     }
+}
+
+fn describe_statement(s: &Statement) -> String {
+    let mut text = format!(
+        "statement of {}\n{:<19}  {:<8}  {:>12}  {:>12}  about\n{:<19}  {:<8}  {:>12}  {:>12}\n",
+        s.account_number,
+        "at (UTC)",
+        "kind",
+        "amount",
+        "balance",
+        "",
+        "opening",
+        "",
+        Money(s.opening_balance100),
+    );
+    for line in &s.lines {
+        let about = match (&line.e164, line.order_id) {
+            (Some(e164), _) => format!("{e164}  {}", line.memo),
+            (None, Some(order)) => format!("order {order}  {}", line.memo),
+            (None, None) => line.memo.clone(),
+        };
+        text.push_str(&format!(
+            "{:<19}  {:<8}  {:>12}  {:>12}  {about}\n",
+            utc_date_time(line.at),
+            line.kind,
+            Money(line.amount100).to_string(),
+            Money(line.balance100).to_string(),
+        ));
+    }
+    text.push_str(&format!(
+        "{:<19}  {:<8}  {:>12}  {:>12}\n",
+        "",
+        "closing",
+        "",
+        Money(s.closing_balance100).to_string()
+    ));
+    text
 }

@@ -3,6 +3,7 @@
 //! object on stdout.
 
 mod account;
+mod billing;
 mod catalog;
 mod check;
 mod deliveries;
@@ -55,6 +56,9 @@ enum Command {
     /// Create accounts and credit balances.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Monthly renewals: run them once, or preview a run.
+    #[command(subcommand)]
+    Billing(billing::BillingCommand),
     /// Add numbers to stock.
     #[command(subcommand)]
     Inventory(inventory::InventoryCommand),
@@ -105,6 +109,7 @@ pub fn run() -> ExitCode {
 async fn execute(cli: Cli) -> anyhow::Result<Report> {
     let serve_overrides = match &cli.command {
         Command::Serve(args) => args.overrides()?,
+        Command::Billing(command) => command.overrides(),
         _ => FileConfig::default(),
     };
     let _logs = init_logging(matches!(cli.command, Command::Serve(_)));
@@ -131,6 +136,7 @@ async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::
     let report = match command {
         Command::Serve(args) => serve::run(*args, config, store.clone(), json).await,
         Command::Account(command) => account::run(command, store.as_ref()).await,
+        Command::Billing(command) => billing::run(command, store.as_ref(), config.billing).await,
         Command::Inventory(command) => inventory::run(command, store.as_ref()).await,
         Command::Catalog(command) => catalog::run(command, store.as_ref()).await,
         Command::Number(command) => number::run(command, store.as_ref()).await,

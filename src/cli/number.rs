@@ -3,13 +3,15 @@
 use clap::Subcommand;
 
 use super::output::Report;
-use crate::domain::E164;
+use crate::domain::billing::utc_date;
 use crate::domain::did_requests::NumberRecord;
+use crate::domain::{E164, utc_date_time};
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum NumberCommand {
-    /// Print a number with its history (ordered, updated, moved, canceled, released).
+    /// Print a number with its billing state (status, anchor, PAID_UNTIL, periods paid)
+    /// and its history (ordered, updated, moved, canceled, renewed, suspended, ...).
     Show { e164: String },
 }
 
@@ -51,6 +53,18 @@ fn describe(r: &NumberRecord) -> String {
         r.channels_limit.map_or("-".into(), |c| c.to_string()),
         r.channels_ondemand.map_or("-".into(), |c| c.to_string()),
     );
+    if let Some(status) = &r.status {
+        let date = |at: Option<i64>| at.map_or("-".into(), utc_date);
+        text.push_str(&format!(
+            "status {status}  anchor {}  paid until {}  periods paid {}\n",
+            date(r.anchor),
+            date(r.paid_until),
+            r.periods_paid.map_or("-".into(), |p| p.to_string()),
+        ));
+        if let Some(at) = r.suspended_at {
+            text.push_str(&format!("suspended since {}\n", utc_date_time(at)));
+        }
+    }
     if let Some(release_at) = r.release_at {
         text.push_str(&format!("returns to stock at {release_at} (unix time)\n"));
     }

@@ -34,6 +34,15 @@ pub struct ServeArgs {
     /// Days a canceled number ages before it returns to stock (default 90).
     #[arg(long, env = "DIDHUB_AGING_DAYS")]
     aging_days: Option<u32>,
+    /// Run the monthly renewal sweep (default true; false pauses billing).
+    #[arg(long, env = "DIDHUB_RENEWALS")]
+    renewals: Option<bool>,
+    /// Seconds between two renewal runs (default 60).
+    #[arg(long, env = "DIDHUB_BILLING_SWEEP_SECS")]
+    billing_sweep_secs: Option<u64>,
+    /// Days an unpaid number stays Suspended before it is released (default 14).
+    #[arg(long, env = "DIDHUB_GRACE_DAYS")]
+    grace_days: Option<u32>,
     /// Requests a second per API key (default 100; 0: no limit).
     #[arg(long, env = "DIDHUB_RATE_LIMIT_PER_KEY")]
     rate_limit_per_key: Option<u32>,
@@ -108,6 +117,9 @@ impl ServeArgs {
             listen: self.listen.clone(),
             max_quantity: self.max_quantity,
             aging_days: self.aging_days,
+            renewals: self.renewals,
+            billing_sweep_secs: self.billing_sweep_secs,
+            grace_days: self.grace_days,
             rate_limit_per_key: self.rate_limit_per_key,
             rate_limit_burst: self.rate_limit_burst,
             auth_failures_per_minute: self.auth_failures_per_minute,

@@ -75,6 +75,16 @@ impl DidStatus {
         }
     }
 
+    /// Accepts any letter case (`suspended`), as DID_TYPE does.
+    pub fn parse(name: &str, text: &str) -> Result<DidStatus, DomainError> {
+        DidStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                DomainError::invalid(name, text, "expected Active, Suspended or Canceled")
+            })
+    }
+
     /// The status of a stored number: its `numbers.state` and whether `suspended_at` is
     /// set. Aging numbers are Canceled; held ones are Suspended while a renewal is unpaid.
     pub fn from_stored(state: &str, suspended: bool) -> DidStatus {
@@ -180,6 +190,8 @@ pub struct Did {
     pub account_number: AccountNumber,
     /// When the current holder's order was placed (`ORDER_DATE`).
     pub ordered_at: Option<Timestamp>,
+    /// The first day of the first unpaid period (`PAID_UNTIL`, see `billing.md`).
+    pub paid_until: Option<Timestamp>,
     pub channels: Channels,
 }
 

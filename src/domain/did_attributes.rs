@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use super::billing::utc_date;
 use super::{Did, utc_date_time};
 
 /// One attribute's value, typed so each format can write it its own way.
@@ -43,8 +44,10 @@ pub fn did_attributes(did: &Did) -> [(&'static str, AttributeValue<'_>); DID_ATT
             "ORDER_DATE",
             text(&did.ordered_at.map(utc_date_time).unwrap_or_default()),
         ),
-        // Numbers are paid once, at the order, until monthly billing is built.
-        ("PAID_UNTIL", borrowed("")),
+        (
+            "PAID_UNTIL",
+            text(&did.paid_until.map(utc_date).unwrap_or_default()),
+        ),
         ("CHANNELS_LIMIT", Count(did.channels.limit)),
         ("CHANNELS_ONDEMAND", Count(did.channels.ondemand)),
     ]

@@ -2,7 +2,7 @@
 //! they return. Each names the `caller` and the `holder` whose numbers it touches; the
 //! store checks that the holder is in the caller's tree.
 
-use super::{AccountNumber, Caller, Did, DidType, E164, Timestamp};
+use super::{AccountNumber, Caller, Did, DidStatus, DidType, E164, Timestamp};
 
 /// Exact-match filters of DID.LIST and DID.UPDATE, AND-combined; `None` matches all, and
 /// `Some(None)` of a channel count matches numbers where it is unset.
@@ -17,6 +17,8 @@ pub struct DidFilter {
     pub title: Option<String>,
     pub channels_limit: Option<Option<u32>>,
     pub channels_ondemand: Option<Option<u32>>,
+    /// `FILTER.STATUS`.
+    pub status: Option<DidStatus>,
 }
 
 /// DID.LIST.
@@ -121,6 +123,16 @@ pub struct NumberRecord {
     pub channels_limit: Option<i64>,
     pub channels_ondemand: Option<i64>,
     pub release_at: Option<Timestamp>,
+    /// `Active`, `Suspended` or `Canceled` while someone holds or held it; `None` in stock.
+    pub status: Option<String>,
+    /// The instant of the order that gave it to its holder (the billing anchor).
+    pub anchor: Option<Timestamp>,
+    /// `PAID_UNTIL`: the first day of the first unpaid period.
+    pub paid_until: Option<Timestamp>,
+    /// Periods paid, the order's included.
+    pub periods_paid: Option<i64>,
+    /// When it was Suspended, while it is.
+    pub suspended_at: Option<Timestamp>,
     pub history: Vec<NumberEvent>,
 }
 
@@ -128,7 +140,8 @@ pub struct NumberRecord {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NumberEvent {
     pub at: Timestamp,
-    /// `ordered`, `updated`, `moved`, `canceled` or `released`.
+    /// `ordered`, `updated`, `moved`, `canceled`, `renewed`, `suspended`, `reactivated`
+    /// or `released`.
     pub event: String,
     pub account_number: Option<String>,
     pub order_id: Option<i64>,

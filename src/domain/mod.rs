@@ -4,6 +4,7 @@
 //! Nothing here knows about XML, HTTP or SQL.
 
 pub mod account;
+pub mod billing;
 pub mod catalog;
 pub mod clock;
 pub mod credentials;

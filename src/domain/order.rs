@@ -79,6 +79,7 @@ impl OrderPlan {
                 title: request.title.clone(),
                 account_number: request.holder.clone(),
                 ordered_at: Some(at),
+                paid_until: Some(super::billing::due(at, 1)),
                 channels: Channels::default(),
             })
             .collect();

@@ -1,9 +1,10 @@
 //! Background work of `serve`, each a small loop with its interval and its shutdown:
-//! the delivery worker ([`delivery`]) and the purge of expired idempotency keys
-//! ([`purge`]). `server::serve` starts them with [`start`] and stops them with
+//! the delivery worker ([`delivery`]), the purge of expired idempotency keys
+//! ([`purge`]) and the renewal sweep ([`billing`]). `server::serve` starts them with [`start`] and stops them with
 //! [`Jobs::stop`] before it closes the store. (The aging sweep and the key-cache refresh
 //! still live in `server.rs`.)
 
+pub mod billing;
 pub mod delivery;
 pub mod purge;
 
@@ -30,7 +31,8 @@ pub fn start(state: &AppState) -> Jobs {
             state.policy.outbound.clone(),
             stopped.clone(),
         )),
-        tokio::spawn(purge::run(store, purge::INTERVAL, stopped)),
+        tokio::spawn(purge::run(store.clone(), purge::INTERVAL, stopped.clone())),
+        tokio::spawn(billing::run(store, state.policy.billing, stopped)),
     ];
     Jobs { stop, tasks }
 }

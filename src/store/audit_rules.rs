@@ -59,7 +59,7 @@ pub const RULES: &[(&str, &str)] = &[
         "order_debited_once",
         "SELECT 'order ' || o.order_id || ' total ' || o.total100 || ' debited '
                 || COALESCE(-SUM(l.amount100), 0) || ' in ' || COUNT(l.entry_id) || ' rows'
-         FROM orders o LEFT JOIN ledger l ON l.order_id = o.order_id
+         FROM orders o LEFT JOIN ledger l ON l.order_id = o.order_id AND l.kind = 'order'
          GROUP BY o.order_id
          HAVING COUNT(l.entry_id) <> 1 OR COALESCE(-SUM(l.amount100), 0) <> o.total100",
     ),
@@ -92,5 +92,65 @@ pub const RULES: &[(&str, &str)] = &[
                GROUP BY area_id, did_type, state) l
          WHERE NOT EXISTS (SELECT 1 FROM stock_counts s WHERE s.area_id = l.area_id
                              AND s.did_type = l.did_type AND s.state = l.state)",
+    ),
+    // Billing (`billing.md`).
+    (
+        "period_charged_once",
+        "SELECT p.e164 || ' period ' || p.period || ' of order ' || p.order_id || ' charged '
+                || COUNT(*) || ' times'
+         FROM billing_periods p GROUP BY p.order_id, p.e164, p.period HAVING COUNT(*) > 1",
+    ),
+    (
+        "renewal_row_has_period",
+        "SELECT 'ledger row ' || l.entry_id || ' is a renewal of ' || COALESCE(l.e164, 'no number')
+                || ' without its period'
+         FROM ledger l WHERE l.kind = 'renewal' AND NOT EXISTS (
+           SELECT 1 FROM billing_periods p WHERE p.entry_id = l.entry_id AND p.e164 = l.e164
+             AND p.order_id = l.order_id AND p.amount100 = -l.amount100
+             AND p.account_number = l.account_number)",
+    ),
+    (
+        "period_has_renewal_row",
+        "SELECT p.e164 || ' period ' || p.period || ' of order ' || p.order_id
+                || ' has no renewal ledger row'
+         FROM billing_periods p WHERE NOT EXISTS (
+           SELECT 1 FROM ledger l WHERE l.entry_id = p.entry_id AND l.kind = 'renewal')",
+    ),
+    (
+        "suspended_number_is_unpaid",
+        "SELECT n.e164 || ' is Suspended but paid until ' || n.paid_until
+         FROM numbers n
+         WHERE n.suspended_at IS NOT NULL AND (n.state <> 'active' OR n.paid_until > COALESCE(
+           (SELECT MAX(p.created_at) FROM billing_periods p WHERE p.order_id = n.order_id
+              AND p.e164 = n.e164 AND p.created_at >= n.suspended_at), n.suspended_at))",
+    ),
+    (
+        "held_number_has_billing_state",
+        "SELECT n.e164 || ' is held without its periods paid and paid-until date'
+         FROM numbers n
+         WHERE n.state = 'active' AND (n.periods_paid IS NULL OR n.paid_until IS NULL
+                                       OR n.assigned_at IS NULL)",
+    ),
+    (
+        "paid_periods_are_contiguous",
+        "SELECT n.e164 || ' has paid ' || n.periods_paid || ' periods but ' || COUNT(p.period)
+                || ' renewals up to period ' || COALESCE(MAX(p.period), 0)
+         FROM numbers n LEFT JOIN billing_periods p ON p.order_id = n.order_id AND p.e164 = n.e164
+         WHERE n.state = 'active'
+         GROUP BY n.e164, n.periods_paid
+         HAVING COUNT(p.period) <> n.periods_paid - 1
+             OR COALESCE(MAX(p.period), 0) <> n.periods_paid - 1
+         UNION ALL
+         SELECT p.e164 || ' period ' || p.period || ' ends at ' || p.ends_at
+                || ' but the next starts at ' || q.starts_at
+         FROM billing_periods p JOIN billing_periods q ON q.order_id = p.order_id
+           AND q.e164 = p.e164 AND q.period = p.period + 1
+         WHERE q.starts_at <> p.ends_at
+         UNION ALL
+         SELECT n.e164 || ' is paid until ' || n.paid_until || ' but its last period ends at '
+                || p.ends_at
+         FROM numbers n JOIN billing_periods p ON p.order_id = n.order_id AND p.e164 = n.e164
+           AND p.period = n.periods_paid - 1
+         WHERE n.state = 'active' AND p.ends_at <> n.paid_until",
     ),
 ];

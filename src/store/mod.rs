@@ -5,6 +5,7 @@
 //! A method that fails changes nothing.
 
 pub mod audit_rules;
+pub mod billing;
 mod bulk;
 pub mod catalog_guard;
 pub mod events;
@@ -16,6 +17,7 @@ pub mod rules;
 pub mod sqlite;
 pub mod transfer;
 
+pub use billing::{Billing, DueCandidate, DueCursor, Statement, StatementLine};
 pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, StockLevel};
 pub use events::{Deliveries, Events, Idempotency, Webhooks};
 pub use fault::{Fault, FaultReason};
@@ -248,6 +250,7 @@ pub trait Store:
     + Deliveries
     + Idempotency
     + Routes
+    + Billing
 {
     /// Whether the store can take writes now (`GET /ready`): `Err` names what stops it.
     /// Cheap enough to be asked every second; never writes data.

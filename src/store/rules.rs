@@ -5,13 +5,19 @@
 use super::{StoreError, StoreResult};
 use crate::domain::account::{Account, NewAccount};
 use crate::domain::did_requests::{DidFilter, RoutingPatch};
-use crate::domain::{DomainError, Money};
+use crate::domain::{DidStatus, DomainError, Money};
 
 /// Why a ledger row was written (the `ledger.kind` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {
     Credit,
     Order,
+    /// A monthly period of a number (`billing_periods` names it).
+    Renewal,
+    /// An outbound SMS's fee.
+    Sms,
+    /// Money given back (an SMS the gateway finally refused).
+    Refund,
 }
 
 impl LedgerKind {
@@ -19,8 +25,77 @@ impl LedgerKind {
         match self {
             LedgerKind::Credit => "credit",
             LedgerKind::Order => "order",
+            LedgerKind::Renewal => "renewal",
+            LedgerKind::Sms => "sms",
+            LedgerKind::Refund => "refund",
         }
     }
+}
+
+/// One balance change of a main account, as its ledger row records it.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerEntry<'a> {
+    pub account: &'a str,
+    /// Negative for a debit.
+    pub amount: Money,
+    pub kind: LedgerKind,
+    pub order_id: Option<i64>,
+    /// The number the row is about (a renewal, an SMS).
+    pub e164: Option<&'a str>,
+    pub memo: &'a str,
+    pub at: crate::domain::Timestamp,
+}
+
+/// A credit (or correction) of `account`'s balance.
+pub fn credit_entry<'a>(
+    account: &'a str,
+    amount: Money,
+    memo: &'a str,
+    at: crate::domain::Timestamp,
+) -> LedgerEntry<'a> {
+    LedgerEntry {
+        account,
+        amount,
+        kind: LedgerKind::Credit,
+        order_id: None,
+        e164: None,
+        memo,
+        at,
+    }
+}
+
+/// A held number leaving its holder into aging, before it returns to stock: DID.CANCEL,
+/// or billing's release of an unpaid number. Both backends write it the same way (a
+/// Suspended number stops being Suspended: it is Canceled).
+#[derive(Debug, Clone)]
+pub struct Retirement<'a> {
+    pub e164: &'a str,
+    /// The holder it leaves (named on the history row).
+    pub holder: &'a str,
+    pub request_id: Option<&'a str>,
+    /// The history row's event: `canceled` or `released`.
+    pub history_event: &'static str,
+    /// Why, when it is not the holder's own request (`unpaid: period 2, ...`).
+    pub reason: Option<String>,
+    pub at: crate::domain::Timestamp,
+    pub release_at: crate::domain::Timestamp,
+}
+
+impl Retirement<'_> {
+    /// The history row's detail.
+    pub fn detail(&self) -> String {
+        match &self.reason {
+            Some(reason) => format!("{reason}; returns to stock at {}", self.release_at),
+            None => format!("returns to stock at {}", self.release_at),
+        }
+    }
+}
+
+/// A ledger entry that was applied: the balance after it and its row's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedEntry {
+    pub balance: Money,
+    pub entry_id: i64,
 }
 
 /// Checks a new account against its parent as stored (`parent_account` is the account
@@ -61,6 +136,25 @@ pub enum ColumnValue {
 impl ColumnValue {
     fn count(count: Option<u32>) -> ColumnValue {
         count.map_or(ColumnValue::Null, |c| ColumnValue::Int(i64::from(c)))
+    }
+}
+
+/// A stored number's status for `number show`: none while it is in stock.
+pub fn stored_status(state: &str, suspended_at: Option<i64>) -> Option<String> {
+    (state != "available").then(|| {
+        DidStatus::from_stored(state, suspended_at.is_some())
+            .as_str()
+            .to_owned()
+    })
+}
+
+/// The condition over `numbers n` that selects numbers of `status`, in SQL both
+/// backends run (the rule of `DidStatus::from_stored`, as a query).
+pub fn status_condition(status: DidStatus) -> &'static str {
+    match status {
+        DidStatus::Active => "n.state = 'active' AND n.suspended_at IS NULL",
+        DidStatus::Suspended => "n.state = 'active' AND n.suspended_at IS NOT NULL",
+        DidStatus::Canceled => "n.state = 'aging'",
     }
 }
 

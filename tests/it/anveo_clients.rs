@@ -183,7 +183,11 @@ async fn a_regex_client_reads_every_did_attribute(backend: Backend) {
         assert_eq!(did["STATUS"], "Active");
         assert_eq!(did["ORDER_DATE"], "2026-01-01 00:00:00");
         assert_eq!(did["E164"].len(), 11);
-        for name in ["PAID_UNTIL", "CHANNELS_LIMIT", "CHANNELS_ONDEMAND", "TITLE"] {
+        assert_eq!(
+            did["PAID_UNTIL"], "2026-02-01",
+            "the order paid the first month"
+        );
+        for name in ["CHANNELS_LIMIT", "CHANNELS_ONDEMAND", "TITLE"] {
             assert_eq!(did[name], "", "{name}");
         }
         assert_eq!(did.len(), 18);

@@ -7,6 +7,7 @@ mod support;
 
 mod anveo_clients;
 mod auth_cache;
+mod billing;
 mod catalog;
 mod catalog_lists;
 mod channels;

@@ -95,7 +95,11 @@ async fn the_seed_request_buys_one_complete_did(backend: Backend) {
         "2026-01-01 00:00:00",
         "the test clock's start"
     );
-    assert_eq!(did("PAID_UNTIL"), "", "no monthly billing yet");
+    assert_eq!(
+        did("PAID_UNTIL"),
+        "2026-02-01",
+        "the order paid the first month: the next is due a month after the order"
+    );
     assert_eq!(did("CHANNELS_LIMIT"), "");
     assert_eq!(did("CHANNELS_ONDEMAND"), "");
     assert_eq!(

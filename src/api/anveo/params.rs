@@ -3,7 +3,9 @@
 
 use crate::domain::did::parse_channel_count;
 use crate::domain::did_requests::DidFilter;
-use crate::domain::{AccountNumber, CallForwardType, Caller, DidType, DomainError, E164};
+use crate::domain::{
+    AccountNumber, CallForwardType, Caller, DidStatus, DidType, DomainError, E164,
+};
 
 use super::request::ApiRequest;
 
@@ -134,6 +136,9 @@ pub fn did_filter(request: &ApiRequest) -> Result<DidFilter, DomainError> {
         title: text("FILTER.TITLE"),
         channels_limit: channel_count(request, "FILTER.CHANNELS_LIMIT")?,
         channels_ondemand: channel_count(request, "FILTER.CHANNELS_ONDEMAND")?,
+        status: optional(request, "FILTER.STATUS")
+            .map(|s| DidStatus::parse("FILTER.STATUS", s))
+            .transpose()?,
     })
 }
 

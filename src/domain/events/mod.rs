@@ -14,6 +14,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::billing::{Period, utc_date};
 use super::did_attributes::did_json;
 use super::{AccountNumber, Did, DomainError, Money, Timestamp};
 
@@ -98,6 +99,11 @@ pub fn rfc3339(at: Timestamp) -> String {
         .unwrap_or_default()
 }
 
+/// `did.released`'s `REASON` when billing takes an unpaid number from its holder.
+pub const RELEASED_UNPAID: &str = "unpaid";
+/// `did.released`'s `REASON` when aging is over and the number is back in stock.
+pub const RETURNED_TO_STOCK: &str = "returned_to_stock";
+
 /// An event, as written and as delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -140,6 +146,43 @@ impl Event {
             data.insert("ORDER_ID".into(), order_id.into());
         }
         Event::new(event_type, main_account, data, at)
+    }
+
+    /// A billing event (`did.renewed`, `did.suspended`, `did.reactivated`, and
+    /// `did.released` as unpaid): the DID, its order, and the period concerned with its
+    /// price as `PERIOD` (`NUMBER`, `STARTS`, `ENDS` as UTC dates, `AMOUNT100`).
+    pub fn did_period(
+        event_type: EventType,
+        did: &Did,
+        main_account: &AccountNumber,
+        order_id: i64,
+        period: &Period,
+        price: Money,
+        at: Timestamp,
+    ) -> Event {
+        let mut data = did_json(did);
+        data.insert("ORDER_ID".into(), order_id.into());
+        data.insert(
+            "PERIOD".into(),
+            serde_json::json!({
+                "NUMBER": period.number,
+                "STARTS": utc_date(period.starts_at),
+                "ENDS": utc_date(period.ends_at),
+                "AMOUNT100": price.minor(),
+            }),
+        );
+        if event_type == EventType::DidReleased {
+            data.insert("REASON".into(), RELEASED_UNPAID.into());
+        }
+        Event::new(event_type, main_account, data, at)
+    }
+
+    /// `did.released` when a canceled or unpaid number's aging is over and it returns
+    /// to stock: the DID as its holder last saw it, `REASON` `returned_to_stock`.
+    pub fn did_returned_to_stock(did: &Did, main_account: &AccountNumber, at: Timestamp) -> Event {
+        let mut data = did_json(did);
+        data.insert("REASON".into(), RETURNED_TO_STOCK.into());
+        Event::new(EventType::DidReleased, main_account, data, at)
     }
 
     /// `did.moved`: the DID as it is now, and the account it came from.

@@ -15,6 +15,7 @@ fn sample_did() -> Did {
         title: "office".into(),
         account_number: AccountNumber::parse("A", "1234567895").unwrap(),
         ordered_at: Some(1_767_225_600),
+        paid_until: None,
         channels: Channels {
             limit: Some(2),
             ondemand: None,

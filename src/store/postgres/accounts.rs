@@ -5,14 +5,16 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
+use super::billing::reactivate_suspended;
 use super::dids::stored_account_number;
 use super::events::record_events;
-use super::ledger::{LedgerKind, apply_ledger_entry};
+use super::ledger::apply_ledger_entry;
 use super::{PostgresStore, begin, finish};
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::billing::BillingPolicy;
 use crate::domain::events::Event;
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
-use crate::store::rules::check_new_account;
+use crate::store::rules::{check_new_account, credit_entry};
 use crate::store::{Accounts, StoreError, StoreResult};
 
 #[async_trait]
@@ -91,11 +93,17 @@ async fn credit(
     if amount == Money::ZERO {
         return Err(StoreError::Rejected("the amount must not be zero".into()));
     }
-    if let Some(balance) =
-        apply_ledger_entry(c, number, amount, LedgerKind::Credit, None, memo, now).await?
-    {
+    if let Some(applied) = apply_ledger_entry(c, &credit_entry(number, amount, memo, now)).await? {
+        let balance = applied.balance;
         let event = Event::credit(&account.account_number, amount, balance, memo, now);
         record_events(c, &[event]).await?;
+        if amount.minor() > 0 {
+            // A credit renews the Suspended numbers it now pays for, at once.
+            reactivate_suspended(c, number, now, BillingPolicy::default()).await?;
+            return Ok(load_account(c, number)
+                .await?
+                .map_or(balance, |a| a.balance));
+        }
         return Ok(balance);
     }
     // Name the balance the guard saw, which a concurrent order may have lowered.
@@ -130,17 +138,10 @@ async fn insert_account(
     .await?;
     if new.credit != Money::ZERO {
         let memo = "opening credit";
-        let balance = apply_ledger_entry(
-            c,
-            account_number.as_str(),
-            new.credit,
-            LedgerKind::Credit,
-            None,
-            memo,
-            now,
-        )
-        .await?
-        .unwrap_or(new.credit);
+        let entry = credit_entry(account_number.as_str(), new.credit, memo, now);
+        let balance = apply_ledger_entry(c, &entry)
+            .await?
+            .map_or(new.credit, |a| a.balance);
         let event = Event::credit(&account_number, new.credit, balance, memo, now);
         record_events(c, &[event]).await?;
     }

@@ -4,6 +4,7 @@ use deadpool_postgres::GenericClient;
 
 use crate::domain::did_requests::{NumberEvent, NumberRecord};
 use crate::store::StoreResult;
+use crate::store::rules::stored_status;
 
 pub(super) async fn number_record(
     c: &impl GenericClient,
@@ -13,7 +14,8 @@ pub(super) async fn number_record(
         .prepare_cached(
             "SELECT e164, area_id, did_type, state, account_number, rate_plan_id, monthly100,
                     title, call_forward_type, call_forward_to, sms_url, sms_email, sms_phone,
-                    release_at, channels_limit, channels_ondemand
+                    release_at, channels_limit, channels_ondemand, assigned_at, paid_until,
+                    periods_paid, suspended_at
              FROM numbers WHERE e164 = $1",
         )
         .await?;
@@ -37,6 +39,14 @@ pub(super) async fn number_record(
         release_at: r.try_get(13)?,
         channels_limit: r.try_get(14)?,
         channels_ondemand: r.try_get(15)?,
+        status: stored_status(
+            &r.try_get::<_, String>(3)?,
+            r.try_get::<_, Option<i64>>(19)?,
+        ),
+        anchor: r.try_get(16)?,
+        paid_until: r.try_get(17)?,
+        periods_paid: r.try_get(18)?,
+        suspended_at: r.try_get(19)?,
         history: Vec::new(),
     };
     let events = c

@@ -16,9 +16,9 @@ use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateReq
 use crate::domain::events::{Event, EventType};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
 use crate::store::StoreResult;
-use crate::store::rules::patch_columns;
+use crate::store::rules::{Retirement, patch_columns};
 
-async fn record_event(
+pub(super) async fn record_event(
     c: &impl GenericClient,
     e164: &str,
     event: &str,
@@ -131,7 +131,7 @@ async fn lock_active_number(
     }
 }
 
-async fn reload(c: &impl GenericClient, e164: &E164) -> StoreResult<Did> {
+pub(super) async fn reload(c: &impl GenericClient, e164: &E164) -> StoreResult<Did> {
     load_dids(c, &[e164.to_string()])
         .await?
         .pop()
@@ -178,25 +178,16 @@ pub(super) async fn cancel_did(
 ) -> StoreResult<Did> {
     account_in_tree(c, &request.caller, &request.holder).await?;
     lock_active_number(c, &request.holder, &request.e164).await?;
-    let release_at = now.saturating_add(request.aging_seconds);
-    let update = c
-        .prepare_cached(
-            "UPDATE numbers SET state = 'aging', canceled_at = $2, release_at = $3
-             WHERE e164 = $1",
-        )
-        .await?;
-    c.execute(&update, &[&request.e164.as_str(), &now, &release_at])
-        .await?;
-    record_event(
-        c,
-        request.e164.as_str(),
-        "canceled",
-        Some(request.holder.as_str()),
-        Some(&request.request_id),
-        &format!("returns to stock at {release_at}"),
-        now,
-    )
-    .await?;
+    let retirement = Retirement {
+        e164: request.e164.as_str(),
+        holder: request.holder.as_str(),
+        request_id: Some(&request.request_id),
+        history_event: "canceled",
+        reason: None,
+        at: now,
+        release_at: now.saturating_add(request.aging_seconds),
+    };
+    retire(c, &retirement).await?;
     let did = reload(c, &request.e164).await?;
     let main = request.caller.main_account();
     record_events(
@@ -205,6 +196,32 @@ pub(super) async fn cancel_did(
     )
     .await?;
     Ok(did)
+}
+
+/// Takes a held number from its holder into aging, with its history row.
+pub(super) async fn retire(c: &impl GenericClient, retirement: &Retirement<'_>) -> StoreResult<()> {
+    let update = c
+        .prepare_cached(
+            "UPDATE numbers SET state = 'aging', canceled_at = $2, release_at = $3,
+               suspended_at = NULL
+             WHERE e164 = $1",
+        )
+        .await?;
+    c.execute(
+        &update,
+        &[&retirement.e164, &retirement.at, &retirement.release_at],
+    )
+    .await?;
+    record_event(
+        c,
+        retirement.e164,
+        retirement.history_event,
+        Some(retirement.holder),
+        retirement.request_id,
+        &retirement.detail(),
+        retirement.at,
+    )
+    .await
 }
 
 /// Returns due numbers to stock. Numbers another process is releasing at this moment
@@ -224,6 +241,7 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
                rate_plan_id = NULL, monthly100 = NULL, title = '', sms_url = '', sms_email = '',
                sms_phone = '', call_forward_type = '', call_forward_to = '', assigned_at = NULL,
                channels_limit = NULL, channels_ondemand = NULL,
+           paid_until = NULL, periods_paid = NULL, suspended_at = NULL,
                canceled_at = NULL, release_at = NULL
              WHERE e164 = $1 AND state = 'aging'",
         )
@@ -239,11 +257,7 @@ pub(super) async fn release_aged(c: &impl GenericClient, now: Timestamp) -> Stor
             continue;
         }
         let main = main_account_of(c, did.account_number.as_str()).await?;
-        record_events(
-            c,
-            &[Event::did(EventType::DidReleased, &did, &main, None, now)],
-        )
-        .await?;
+        record_events(c, &[Event::did_returned_to_stock(&did, &main, now)]).await?;
         record_event(
             c,
             &e164,

@@ -21,6 +21,7 @@
 
 mod accounts;
 mod audit;
+mod billing;
 mod bulk_import;
 mod catalog;
 mod catalog_guard;

@@ -8,7 +8,8 @@
 use deadpool_postgres::GenericClient;
 
 use super::accounts::load_account;
-use super::ledger::{LedgerKind, apply_ledger_entry};
+use super::ledger::{LedgerEntry, LedgerKind, apply_ledger_entry};
+use crate::domain::billing;
 use crate::domain::order::OrderPlan;
 use crate::domain::order::OrderRequest;
 use crate::domain::{Money, Timestamp};
@@ -57,7 +58,8 @@ pub(super) async fn commit_order(
             "UPDATE numbers SET state = 'active', account_number = $2, order_id = $3,
                rate_plan_id = $4, monthly100 = $5, title = $6, sms_url = $7, sms_email = $8,
                sms_phone = $9, call_forward_type = $10, call_forward_to = $11,
-               assigned_at = $12, canceled_at = NULL, release_at = NULL
+               assigned_at = $12, canceled_at = NULL, release_at = NULL,
+               paid_until = $13, periods_paid = 1, suspended_at = NULL
              WHERE e164 = ANY($1) AND state = 'available'",
         )
         .await?;
@@ -77,6 +79,7 @@ pub(super) async fn commit_order(
                 &r.call_forward_type,
                 &r.call_forward_to,
                 &now,
+                &billing::due(now, 1),
             ],
         )
         .await?;
@@ -114,16 +117,16 @@ pub(super) async fn commit_order(
     let debit = Money(-plan.total.minor());
     let memo = format!("order {order_id}");
     let payer = plan.payer.as_str();
-    let debited = apply_ledger_entry(
-        c,
-        payer,
-        debit,
-        LedgerKind::Order,
-        Some(order_id),
-        &memo,
-        now,
-    )
-    .await?;
+    let entry = LedgerEntry {
+        account: payer,
+        amount: debit,
+        kind: LedgerKind::Order,
+        order_id: Some(order_id),
+        e164: None,
+        memo: &memo,
+        at: now,
+    };
+    let debited = apply_ledger_entry(c, &entry).await?;
     if debited.is_none() {
         // A concurrent order of the same payer spent the money since the plan read it.
         let balance = load_account(c, payer)

@@ -1,55 +1,20 @@
-//! Account storage: accounts and sub-accounts, API keys, and the ledger that every
-//! balance change goes through ([`apply_ledger_entry`]).
+//! Account storage: accounts and sub-accounts, API keys, and credits (every balance
+//! change goes through `ledger::apply_ledger_entry`).
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
+use super::billing::reactivate_suspended;
 use super::dids::stored_account_number;
 use super::events::record_events;
+use super::ledger::apply_ledger_entry;
 use crate::domain::account::{Account, NewAccount};
+use crate::domain::billing::BillingPolicy;
 use crate::domain::events::Event;
 use crate::domain::{AccountNumber, Caller, DomainError, Money, Routing, Timestamp};
-use crate::store::rules::{LedgerKind, check_new_account};
+use crate::store::rules::{check_new_account, credit_entry};
 use crate::store::{Accounts, StoreError, StoreResult};
-
-/// Changes a main account's balance by `amount` and writes the ledger row, together.
-/// Returns the new balance, or `None` (and writes nothing) when the balance would go
-/// below zero or the account does not exist.
-pub(super) fn apply_ledger_entry(
-    conn: &Connection,
-    account: &str,
-    amount: Money,
-    kind: LedgerKind,
-    order_id: Option<i64>,
-    memo: &str,
-    at: Timestamp,
-) -> StoreResult<Option<Money>> {
-    let new_balance: Option<i64> = conn
-        .prepare_cached(
-            "UPDATE accounts SET balance100 = balance100 + ?2
-             WHERE account_number = ?1 AND balance100 + ?2 >= 0
-             RETURNING balance100",
-        )?
-        .query_row(params![account, amount.minor()], |r| r.get(0))
-        .optional()?;
-    let Some(new_balance) = new_balance else {
-        return Ok(None);
-    };
-    conn.prepare_cached(
-        "INSERT INTO ledger (account_number, amount100, kind, order_id, memo, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        account,
-        amount.minor(),
-        kind.as_str(),
-        order_id,
-        memo,
-        at
-    ])?;
-    Ok(Some(Money(new_balance)))
-}
 
 #[async_trait]
 impl Accounts for SqliteStore {
@@ -129,8 +94,9 @@ impl Accounts for SqliteStore {
                 if amount == Money::ZERO {
                     return Err(StoreError::Rejected("the amount must not be zero".into()));
                 }
-                let balance =
-                    apply_ledger_entry(conn, &number, amount, LedgerKind::Credit, None, &memo, now)?
+                let entry = credit_entry(&number, amount, &memo, now);
+                let balance = apply_ledger_entry(conn, &entry)?
+                        .map(|applied| applied.balance)
                         .ok_or_else(|| {
                             StoreError::Rejected(format!(
                                 "a change of {amount} would take the balance of {number} below zero (it is {})",
@@ -139,6 +105,11 @@ impl Accounts for SqliteStore {
                         })?;
                 let event = Event::credit(&account.account_number, amount, balance, &memo, now);
                 record_events(conn, &[event])?;
+                if amount.minor() > 0 {
+                    // A credit renews the Suspended numbers it now pays for, at once.
+                    reactivate_suspended(conn, &number, now, BillingPolicy::default())?;
+                    return Ok(load_account(conn, &number)?.map_or(balance, |a| a.balance));
+                }
                 Ok(balance)
             })
             .await
@@ -176,16 +147,8 @@ fn insert_account(conn: &Connection, new: &NewAccount, now: Timestamp) -> StoreR
     )?;
     if new.credit != Money::ZERO {
         let memo = "opening credit";
-        let balance = apply_ledger_entry(
-            conn,
-            account_number.as_str(),
-            new.credit,
-            LedgerKind::Credit,
-            None,
-            memo,
-            now,
-        )?
-        .unwrap_or(new.credit);
+        let entry = credit_entry(account_number.as_str(), new.credit, memo, now);
+        let balance = apply_ledger_entry(conn, &entry)?.map_or(new.credit, |a| a.balance);
         let event = Event::credit(&account_number, new.credit, balance, memo, now);
         record_events(conn, &[event])?;
     }

@@ -16,14 +16,14 @@ use crate::domain::did_requests::{
 use crate::domain::{
     AccountNumber, Channels, Did, DidStatus, DidType, DomainError, E164, Money, RatePlanId, Routing,
 };
-use crate::store::rules::{ColumnValue, filter_columns};
+use crate::store::rules::{ColumnValue, filter_columns, status_condition};
 use crate::store::{Dids, StoreResult};
 
 /// Columns of [`did_from_row`], from `numbers n JOIN areas a JOIN countries c`.
 pub(super) const DID_SELECT: &str = "SELECT n.e164, n.did_type, n.sms_url, n.sms_email, \
      n.sms_phone, n.call_forward_type, n.call_forward_to, n.state, c.name, a.name, \
      a.area_code, n.monthly100, n.rate_plan_id, n.title, n.account_number, n.assigned_at, \
-     n.channels_limit, n.channels_ondemand, n.suspended_at \
+     n.channels_limit, n.channels_ondemand, n.suspended_at, n.paid_until \
      FROM numbers n JOIN areas a ON a.area_id = n.area_id \
      JOIN countries c ON c.country_id = a.country_id";
 
@@ -61,6 +61,7 @@ pub(super) fn did_from_row(row: &Row<'_>) -> rusqlite::Result<Did> {
         title: row.get(13)?,
         account_number: stored_account_number(holder.unwrap_or_default())?,
         ordered_at: row.get(15)?,
+        paid_until: row.get(19)?,
         channels: Channels {
             limit: row.get(16)?,
             ondemand: row.get(17)?,
@@ -91,6 +92,9 @@ pub(super) fn filter_clause(holder: &AccountNumber, filter: &DidFilter) -> (Stri
             values.push(sql_value(value));
             sql.push_str(&format!(" AND n.{column} = ?{}", values.len()));
         }
+    }
+    if let Some(status) = filter.status {
+        sql.push_str(&format!(" AND {}", status_condition(status)));
     }
     (sql, values)
 }

@@ -4,13 +4,15 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::domain::did_requests::{NumberEvent, NumberRecord};
 use crate::store::StoreResult;
+use crate::store::rules::stored_status;
 
 pub(super) fn number_record(conn: &Connection, e164: &str) -> StoreResult<Option<NumberRecord>> {
     let record = conn
         .prepare_cached(
             "SELECT e164, area_id, did_type, state, account_number, rate_plan_id, monthly100,
                     title, call_forward_type, call_forward_to, sms_url, sms_email, sms_phone,
-                    release_at, channels_limit, channels_ondemand
+                    release_at, channels_limit, channels_ondemand, assigned_at, paid_until,
+                    periods_paid, suspended_at
              FROM numbers WHERE e164 = ?1",
         )?
         .query_row([e164], |r| {
@@ -31,6 +33,11 @@ pub(super) fn number_record(conn: &Connection, e164: &str) -> StoreResult<Option
                 release_at: r.get(13)?,
                 channels_limit: r.get(14)?,
                 channels_ondemand: r.get(15)?,
+                status: stored_status(&r.get::<_, String>(3)?, r.get::<_, Option<i64>>(19)?),
+                anchor: r.get(16)?,
+                paid_until: r.get(17)?,
+                periods_paid: r.get(18)?,
+                suspended_at: r.get(19)?,
                 history: Vec::new(),
             })
         })

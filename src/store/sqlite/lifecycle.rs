@@ -11,14 +11,14 @@ use super::events::record_events;
 use crate::domain::did_requests::{DidCancelRequest, DidMoveRequest, DidUpdateRequest};
 use crate::domain::events::{Event, EventType};
 use crate::domain::{AccountNumber, Did, DomainError, E164, Timestamp};
-use crate::store::rules::patch_columns;
+use crate::store::rules::{Retirement, patch_columns};
 use crate::store::{StoreError, StoreResult};
 
 fn stored_e164(text: &str) -> StoreResult<E164> {
     E164::parse("stored e164", text).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
-fn record_event(
+pub(super) fn record_event(
     conn: &Connection,
     e164: &str,
     event: &str,
@@ -88,7 +88,7 @@ fn active_number_of(conn: &Connection, holder: &AccountNumber, e164: &E164) -> S
     held.ok_or_else(|| DomainError::DidNotFound(e164.to_string()).into())
 }
 
-fn reload(conn: &Connection, e164: &E164) -> StoreResult<Did> {
+pub(super) fn reload(conn: &Connection, e164: &E164) -> StoreResult<Did> {
     load_dids(conn, &[e164.to_string()])?
         .pop()
         .ok_or_else(|| DomainError::DidNotFound(e164.to_string()).into())
@@ -130,19 +130,17 @@ pub(super) fn cancel_did(
 ) -> StoreResult<Did> {
     account_in_tree(conn, &request.caller, &request.holder)?;
     active_number_of(conn, &request.holder, &request.e164)?;
-    let release_at = now.saturating_add(request.aging_seconds);
-    conn.prepare_cached(
-        "UPDATE numbers SET state = 'aging', canceled_at = ?2, release_at = ?3 WHERE e164 = ?1",
-    )?
-    .execute(params![request.e164.as_str(), now, release_at])?;
-    record_event(
+    retire(
         conn,
-        request.e164.as_str(),
-        "canceled",
-        Some(request.holder.as_str()),
-        Some(&request.request_id),
-        &format!("returns to stock at {release_at}"),
-        now,
+        &Retirement {
+            e164: request.e164.as_str(),
+            holder: request.holder.as_str(),
+            request_id: Some(&request.request_id),
+            history_event: "canceled",
+            reason: None,
+            at: now,
+            release_at: now.saturating_add(request.aging_seconds),
+        },
     )?;
     let did = reload(conn, &request.e164)?;
     let main = request.caller.main_account();
@@ -151,6 +149,29 @@ pub(super) fn cancel_did(
         &[Event::did(EventType::DidCanceled, &did, main, None, now)],
     )?;
     Ok(did)
+}
+
+/// Takes a held number from its holder into aging, with its history row.
+pub(super) fn retire(conn: &Connection, retirement: &Retirement<'_>) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE numbers SET state = 'aging', canceled_at = ?2, release_at = ?3,
+           suspended_at = NULL
+         WHERE e164 = ?1",
+    )?
+    .execute(params![
+        retirement.e164,
+        retirement.at,
+        retirement.release_at
+    ])?;
+    record_event(
+        conn,
+        retirement.e164,
+        retirement.history_event,
+        Some(retirement.holder),
+        retirement.request_id,
+        &retirement.detail(),
+        retirement.at,
+    )
 }
 
 pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64> {
@@ -167,6 +188,7 @@ pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64
            rate_plan_id = NULL, monthly100 = NULL, title = '', sms_url = '', sms_email = '',
            sms_phone = '', call_forward_type = '', call_forward_to = '', assigned_at = NULL,
            channels_limit = NULL, channels_ondemand = NULL,
+           paid_until = NULL, periods_paid = NULL, suspended_at = NULL,
            canceled_at = NULL, release_at = NULL
          WHERE e164 = ?1 AND state = 'aging'",
     )?;
@@ -175,10 +197,7 @@ pub(super) fn release_aged(conn: &Connection, now: Timestamp) -> StoreResult<u64
         let did = reload(conn, &stored_e164(e164)?)?;
         let main = main_account_of(conn, did.account_number.as_str())?;
         release.execute([e164])?;
-        record_events(
-            conn,
-            &[Event::did(EventType::DidReleased, &did, &main, None, now)],
-        )?;
+        record_events(conn, &[Event::did_returned_to_stock(&did, &main, now)])?;
         record_event(
             conn,
             e164,

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod billing;
 mod bulk_import;
 mod catalog;
 mod catalog_guard;
@@ -24,6 +25,7 @@ mod files;
 mod history;
 mod idempotency;
 mod inventory;
+mod ledger;
 mod lifecycle;
 mod listings;
 mod order_terms;

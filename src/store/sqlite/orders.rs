@@ -11,9 +11,11 @@ use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
 use super::SqliteStore;
-use super::accounts::{account_in_tree, apply_ledger_entry};
+use super::accounts::account_in_tree;
 use super::events::record_events;
+use super::ledger::{LedgerEntry, apply_ledger_entry};
 use super::order_terms::order_terms;
+use crate::domain::billing;
 use crate::domain::events::order_events;
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
@@ -163,7 +165,8 @@ fn commit_order(
         "UPDATE numbers SET state = 'active', account_number = ?2, order_id = ?3,
            rate_plan_id = ?4, monthly100 = ?5, title = ?6, sms_url = ?7, sms_email = ?8,
            sms_phone = ?9, call_forward_type = ?10, call_forward_to = ?11, assigned_at = ?12,
-           canceled_at = NULL, release_at = NULL
+           canceled_at = NULL, release_at = NULL,
+           paid_until = ?13, periods_paid = 1, suspended_at = NULL
          WHERE rowid = ?1 AND state = 'available'",
     )?;
     let mut line = conn.prepare_cached(
@@ -173,6 +176,7 @@ fn commit_order(
         "INSERT INTO number_events (e164, event, account_number, order_id, at)
          VALUES (?1, 'ordered', ?2, ?3, ?4)",
     )?;
+    let paid_until = billing::due(now, 1);
     for (e164, rowid) in plan.numbers.iter().zip(rows) {
         let assigned = assign.execute(params![
             rowid,
@@ -186,7 +190,8 @@ fn commit_order(
             r.sms_phone,
             r.call_forward_type,
             r.call_forward_to,
-            now
+            now,
+            paid_until
         ])?;
         if assigned != 1 {
             return Err(StoreError::Backend(format!(
@@ -203,16 +208,16 @@ fn commit_order(
     }
     let memo = format!("order {order_id}");
     let debit = Money(-plan.total.minor());
-    apply_ledger_entry(
-        conn,
-        plan.payer.as_str(),
-        debit,
-        LedgerKind::Order,
-        Some(order_id),
-        &memo,
-        now,
-    )?
-    .ok_or_else(|| DomainError::InsufficientFunds {
+    let entry = LedgerEntry {
+        account: plan.payer.as_str(),
+        amount: debit,
+        kind: LedgerKind::Order,
+        order_id: Some(order_id),
+        e164: None,
+        memo: &memo,
+        at: now,
+    };
+    apply_ledger_entry(conn, &entry)?.ok_or_else(|| DomainError::InsufficientFunds {
         cost: plan.total.to_string(),
         balance: "less".into(),
     })?;

@@ -21,6 +21,7 @@ use didhub::api::auth_cache::AuthCache;
 use didhub::api::metrics_endpoint::MetricsAccess;
 use didhub::api::{ApiPolicy, AppState};
 use didhub::bundled::{DEMO_AREAS, bundled_subset};
+use didhub::config::billing::BillingSettings;
 use didhub::domain::catalog::CatalogData;
 use didhub::domain::clock::ManualClock;
 use didhub::domain::delivery::RetrySchedule;
@@ -83,6 +84,11 @@ pub fn test_policy() -> ApiPolicy {
             retry: RetrySchedule::parse("50ms", "10m").unwrap(),
             poll: std::time::Duration::from_millis(20),
             ..OutboundPolicy::default()
+        },
+        // Tests move the clock by months; they run billing themselves when they mean to.
+        billing: BillingSettings {
+            renewals: false,
+            ..BillingSettings::default()
         },
         ..ApiPolicy::default()
     }

@@ -4,7 +4,8 @@
 -- unpaid period (seconds since the epoch, 00:00 UTC of that day), `periods_paid` is n
 -- (the order paid period 0), `suspended_at` is set while a renewal could not be paid
 -- (the number is then Suspended: held, listed, not routed, no SMS delivered). All three
--- are NULL for numbers in stock or aging. The anchor is `assigned_at`'s UTC date.
+-- are NULL for numbers in stock; an aging number keeps its last paid_until and
+-- periods_paid. The anchor is `assigned_at`'s UTC date.
 ALTER TABLE numbers ADD COLUMN paid_until BIGINT,
                     ADD COLUMN periods_paid BIGINT CHECK (periods_paid >= 1),
                     ADD COLUMN suspended_at BIGINT;

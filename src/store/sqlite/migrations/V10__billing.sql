@@ -4,7 +4,8 @@
 -- unpaid period (seconds since the epoch, 00:00 UTC of that day), `periods_paid` is n
 -- (the order paid period 0), `suspended_at` is set while a renewal could not be paid
 -- (the number is then Suspended: held, listed, not routed, no SMS delivered). All three
--- are NULL for numbers in stock or aging. The anchor is `assigned_at`'s UTC date.
+-- are NULL for numbers in stock; an aging number keeps its last paid_until and
+-- periods_paid. The anchor is `assigned_at`'s UTC date.
 ALTER TABLE numbers ADD COLUMN paid_until INTEGER;
 ALTER TABLE numbers ADD COLUMN periods_paid INTEGER CHECK (periods_paid >= 1);
 ALTER TABLE numbers ADD COLUMN suspended_at INTEGER;
@@ -56,4 +57,5 @@ INSERT INTO ledger_v10 (entry_id, account_number, amount100, kind, order_id, mem
 SELECT entry_id, account_number, amount100, kind, order_id, memo, created_at FROM ledger;
 DROP TABLE ledger;
 ALTER TABLE ledger_v10 RENAME TO ledger;
-CREATE INDEX ledger_account ON ledger (account_number);
+-- No index by account, as since V7: a sale would write it, and only `account
+-- statement` (an operator's occasional read) reads the ledger by account.

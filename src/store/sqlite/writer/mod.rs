@@ -44,6 +44,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
+use tokio::sync::oneshot;
 
 use crate::store::{StoreError, StoreResult};
 use crate::telemetry::names::{WRITER_BATCH_SIZE, WRITER_QUEUE_DEPTH};
@@ -105,7 +106,28 @@ impl Writer {
         self.submit(RunAgain(work)).await
     }
 
+    /// Like [`Writer::write`], but the command is queued now, when this is called, not
+    /// when the returned future is first polled: commands queued one after another run
+    /// in that order, and a caller can queue many before waiting for any.
+    pub fn write_queued<T, F>(&self, work: F) -> impl Future<Output = StoreResult<T>> + use<T, F>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let sent = self.send(RunOnce(Some(work)));
+        async move { sent?.await.map_err(|_| StoreError::Closed)? }
+    }
+
     async fn submit<T, W>(&self, work: W) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        W: Work<T> + 'static,
+    {
+        self.send(work)?.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Queues `work`; the receiver gets its answer.
+    fn send<T, W>(&self, work: W) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
     where
         T: Send + 'static,
         W: Work<T> + 'static,
@@ -117,7 +139,7 @@ impl Writer {
             metrics::gauge!(WRITER_QUEUE_DEPTH).decrement(1.0);
             return Err(StoreError::Closed);
         }
-        answer.await.map_err(|_| StoreError::Closed)?
+        Ok(answer)
     }
 
     /// Whether the writer thread is still running.

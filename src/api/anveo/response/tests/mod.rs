@@ -119,6 +119,7 @@ fn sample_did() -> Did {
         account_number: AccountNumber::parse("ACCOUNT_NUMBER", "1234567895").unwrap(),
         // 2026-03-01 12:30:05 UTC.
         ordered_at: Some(1_772_368_205),
+        paid_until: None,
         channels: Channels {
             limit: Some(4),
             ondemand: Some(0),
