@@ -12,6 +12,10 @@ use crate::domain::{DomainError, Money};
 pub enum LedgerKind {
     Credit,
     Order,
+    /// An outbound SMS's fee (`ledger.e164` names the sending number).
+    Sms,
+    /// An outbound SMS's fee given back (Kannel refused it).
+    Refund,
 }
 
 impl LedgerKind {
@@ -19,6 +23,8 @@ impl LedgerKind {
         match self {
             LedgerKind::Credit => "credit",
             LedgerKind::Order => "order",
+            LedgerKind::Sms => "sms",
+            LedgerKind::Refund => "refund",
         }
     }
 }

@@ -48,6 +48,8 @@ pub const TABLES: &[TableSpec] = &[
     spec("webhooks", "webhook_id"),
     spec("deliveries", "delivery_id"),
     spec("idempotency_keys", "account_number, idempotency_key"),
+    spec("sms_prices", "country_id"),
+    spec("sms_messages", "sms_id"),
 ];
 
 /// Tables the database keeps itself from the others (by triggers): a copy does not move

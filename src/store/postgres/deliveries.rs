@@ -72,29 +72,40 @@ impl Deliveries for PostgresStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let update = client
-            .prepare_cached(
-                "UPDATE deliveries SET state = $3, attempts = attempts + 1, due_at_ms = $4,
-                   last_attempt_at_ms = $5, last_error = $6,
-                   lease_until_ms = NULL, lease_token = NULL
-                 WHERE delivery_id = $1 AND lease_token = $2",
-            )
-            .await?;
-        let changed = client
-            .execute(
-                &update,
-                &[
-                    &record.delivery_id,
-                    &record.lease_token,
-                    &record.state.as_str(),
-                    &record.due_at_ms,
-                    &record.attempted_at_ms,
-                    &record.error,
-                ],
-            )
-            .await?;
-        Ok(changed == 1)
+        let now = self.clock.now();
+        let mut client = self.client().await?;
+        let tx = begin(&mut client).await?;
+        let outcome = async {
+            let update = tx
+                .prepare_cached(
+                    "UPDATE deliveries SET state = $3, attempts = attempts + 1, due_at_ms = $4,
+                       last_attempt_at_ms = $5, last_error = $6,
+                       lease_until_ms = NULL, lease_token = NULL
+                     WHERE delivery_id = $1 AND lease_token = $2",
+                )
+                .await?;
+            let changed = tx
+                .execute(
+                    &update,
+                    &[
+                        &record.delivery_id,
+                        &record.lease_token,
+                        &record.state.as_str(),
+                        &record.due_at_ms,
+                        &record.attempted_at_ms,
+                        &record.error,
+                    ],
+                )
+                .await?;
+            if changed == 1
+                && let Some(smsid) = record.refused_sms
+            {
+                super::sms::refuse(&tx, smsid, &record.error, now).await?;
+            }
+            Ok(changed == 1)
+        }
+        .await;
+        finish(tx, outcome).await
     }
 
     async fn list_deliveries(

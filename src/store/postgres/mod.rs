@@ -38,6 +38,7 @@ mod migrate;
 mod order_commit;
 mod orders;
 mod pricing;
+mod sms;
 mod stock;
 pub mod tls;
 mod transfer;

@@ -57,6 +57,7 @@ impl Deliveries for SqliteStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<bool> {
+        let now = self.clock.now();
         self.writer
             .write(move |conn| {
                 let changed = conn
@@ -74,6 +75,11 @@ impl Deliveries for SqliteStore {
                         record.attempted_at_ms,
                         record.error
                     ])?;
+                if changed == 1
+                    && let Some(smsid) = record.refused_sms
+                {
+                    super::sms::refuse(conn, smsid, &record.error, now)?;
+                }
                 Ok(changed == 1)
             })
             .await
