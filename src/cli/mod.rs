@@ -6,6 +6,7 @@ mod account;
 mod catalog;
 mod check;
 mod deliveries;
+mod sms;
 mod events;
 mod inventory;
 mod number;
@@ -79,6 +80,9 @@ enum Command {
     /// Look at and retry webhook deliveries.
     #[command(subcommand)]
     Deliveries(deliveries::DeliveriesCommand),
+    /// SMS: messages both ways, and the SMS price list.
+    #[command(subcommand)]
+    Sms(sms::SmsCommand),
 }
 
 /// Parses the command line, runs the command, prints its report.
@@ -137,6 +141,7 @@ async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::
             webhook::run(command, store.as_ref(), allow_private).await
         }
         Command::Deliveries(command) => deliveries::run(command, store.as_ref()).await,
+        Command::Sms(command) => sms::run(command, store.as_ref()).await,
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),
             "database is migrated".into(),
