@@ -29,6 +29,7 @@ mod order_errors;
 mod postgres_tls;
 mod rate_limits;
 mod rate_plans;
+mod sms;
 mod storage;
 mod store_copy;
 mod tls;

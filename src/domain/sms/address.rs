@@ -30,11 +30,23 @@ pub fn sender(text: &str) -> String {
 }
 
 /// The country (ISO 3166-1 alpha-2) `number` belongs to by the numbering plan, if
-/// libphonenumber places it.
+/// libphonenumber places it; a number its plan does not place (e.g. a fictional
+/// 555-01xx in the NANP) goes to the main country of its calling code.
 pub fn destination_country(number: &E164) -> Option<CountryId> {
     let parsed = phonenumber::parse(None, format!("+{number}")).ok()?;
-    let id = parsed.country().id()?;
-    CountryId::parse("country", id.as_ref()).ok()
+    let country = parsed.country();
+    let id = match country.id() {
+        Some(id) => id.as_ref().to_owned(),
+        None => {
+            let regions = phonenumber::metadata::DATABASE.by_code(&country.code())?;
+            let main = regions
+                .iter()
+                .find(|m| m.is_main_country_for_code())
+                .or(regions.first())?;
+            main.id().to_owned()
+        }
+    };
+    CountryId::parse("country", &id).ok()
 }
 
 #[cfg(test)]

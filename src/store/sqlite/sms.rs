@@ -371,7 +371,6 @@ fn receive(conn: &Connection, m: &InboundSms, now: Timestamp) -> StoreResult<Inb
                 &owner,
                 now,
             );
-            set_event(conn, forward_id, &sent.id)?;
             sent_event = Some(sent);
         }
         forward = Some((forward_id, paid));
@@ -393,9 +392,12 @@ fn receive(conn: &Connection, m: &InboundSms, now: Timestamp) -> StoreResult<Inb
         now,
     );
     let mut events = vec![received.clone()];
-    events.extend(sent_event);
+    events.extend(sent_event.clone());
     record_events(conn, &events)?;
     set_event(conn, smsid, &received.id)?;
+    if let (Some(sent), Some((forward_id, _))) = (&sent_event, &forward) {
+        set_event(conn, *forward_id, &sent.id)?;
+    }
     for (channel, target) in &channels {
         deliver(conn, &received.id, *channel, target, None)?;
     }
