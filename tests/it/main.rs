@@ -20,6 +20,7 @@ mod did_update;
 mod durable_deliveries;
 mod events;
 mod idempotency;
+mod kannel;
 mod import;
 mod lifecycle;
 mod metrics;

@@ -35,7 +35,7 @@ async fn inbound(app: &TestApp, params: &[(&str, &str)]) -> (u16, String) {
         .await
 }
 
-async fn deliver_in(app: &TestApp, from: &str, to: &str, text: &str) {
+pub(crate) async fn deliver_in(app: &TestApp, from: &str, to: &str, text: &str) {
     let answer = inbound(
         app,
         &[
@@ -50,18 +50,18 @@ async fn deliver_in(app: &TestApp, from: &str, to: &str, text: &str) {
     assert_eq!(answer, (200, String::new()));
 }
 
-async fn set(app: &TestApp, e164: &str, setting: &str, value: &str) {
+pub(crate) async fn set(app: &TestApp, e164: &str, setting: &str, value: &str) {
     app.main_v3("DID.UPDATE", &[("FILTER.E164", e164), (setting, value)])
         .await
         .assert_success();
 }
 
-async fn messages(app: &TestApp) -> Vec<SmsRecord> {
+pub(crate) async fn messages(app: &TestApp) -> Vec<SmsRecord> {
     app.store.list_sms(None, 100).await.unwrap()
 }
 
 /// Waits (up to a minute) until the message is in `state`.
-async fn wait_for_state(app: &TestApp, smsid: i64, state: &str) -> SmsRecord {
+pub(crate) async fn wait_for_state(app: &TestApp, smsid: i64, state: &str) -> SmsRecord {
     for _ in 0..3000 {
         if let Some(m) = messages(app).await.into_iter().find(|m| m.smsid == smsid)
             && m.state == state
@@ -74,7 +74,7 @@ async fn wait_for_state(app: &TestApp, smsid: i64, state: &str) -> SmsRecord {
 }
 
 /// The fields of a v1 answer line, after checking it is a success.
-fn v1_success(body: &str) -> HashMap<String, String> {
+pub(crate) fn v1_success(body: &str) -> HashMap<String, String> {
     assert!(body.starts_with("result=success^error=^"), "{body}");
     body.split('^')
         .filter_map(|f| f.split_once('='))
@@ -82,7 +82,7 @@ fn v1_success(body: &str) -> HashMap<String, String> {
         .collect()
 }
 
-async fn v1(app: &TestApp, who: &didhub::admin::accounts::CreatedAccount, params: &[(&str, &str)]) -> String {
+pub(crate) async fn v1(app: &TestApp, who: &didhub::admin::accounts::CreatedAccount, params: &[(&str, &str)]) -> String {
     let mut query = format!("apikey={}&action=sms", who.userkey);
     if let Some(signature) = &who.signature {
         query.push_str(&format!("&signature={signature}"));

@@ -6,6 +6,7 @@
 #[macro_use]
 pub mod backend;
 mod calls;
+pub mod kannel;
 pub mod keyed;
 pub mod raw;
 pub mod receiver;
