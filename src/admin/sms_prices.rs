@@ -15,7 +15,10 @@ use super::AdminError;
 const HEADER: [&str; 2] = ["country_id", "price"];
 
 /// Reads, checks and imports an SMS price list; how many countries it priced.
-pub async fn import_sms_prices_csv(store: &dyn Store, input: impl Read) -> Result<usize, AdminError> {
+pub async fn import_sms_prices_csv(
+    store: &dyn Store,
+    input: impl Read,
+) -> Result<usize, AdminError> {
     let mut reader = super::operator_csv(input);
     let mut record = csv::StringRecord::new();
     let mut prices = Vec::new();

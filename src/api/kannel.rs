@@ -75,17 +75,17 @@ fn plain(status: StatusCode, text: &str) -> Response {
 }
 
 /// The query, once its token is the configured one.
-fn admitted(app: &AppState, query: Option<&str>) -> Result<Query, Response> {
+fn admitted(app: &AppState, query: Option<&str>) -> Result<Query, (StatusCode, &'static str)> {
     let query = query.unwrap_or("");
     if query.len() > MAX_QUERY_BYTES {
-        return Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "query string too long\n"));
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "query string too long\n"));
     }
     let query = Query(raw_pairs(query));
     let expected = app.policy.outbound.sms.inbound_token.as_deref();
     let given = query.bytes("token").unwrap_or_default();
     match expected {
         Some(expected) if bool::from(expected.as_bytes().ct_eq(given)) => Ok(query),
-        _ => Err(plain(StatusCode::UNAUTHORIZED, "missing or wrong token\n")),
+        _ => Err((StatusCode::UNAUTHORIZED, "missing or wrong token\n")),
     }
 }
 
@@ -106,17 +106,12 @@ fn store_failure(e: StoreError, what: &str) -> Response {
 pub async fn inbound(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let query = match admitted(&app, query.as_deref()) {
         Ok(query) => query,
-        Err(refused) => return refused,
+        Err((status, text)) => return plain(status, text),
     };
-    let (Some(from), Some(to), Some(text)) = (
-        query.text("from"),
-        query.text("to"),
-        query.bytes("text"),
-    ) else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "from, to and text are required\n",
-        );
+    let (Some(from), Some(to), Some(text)) =
+        (query.text("from"), query.text("to"), query.bytes("text"))
+    else {
+        return plain(StatusCode::BAD_REQUEST, "from, to and text are required\n");
     };
     let charset = query.text("charset");
     let message = InboundSms {
@@ -145,10 +140,14 @@ pub async fn inbound(State(app): State<AppState>, RawQuery(query): RawQuery) -> 
 pub async fn delivery_report(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let query = match admitted(&app, query.as_deref()) {
         Ok(query) => query,
-        Err(refused) => return refused,
+        Err((status, text)) => return plain(status, text),
     };
-    let smsid = query.text("smsid").and_then(|v| v.trim().parse::<i64>().ok());
-    let dlr_type = query.text("type").and_then(|v| v.trim().parse::<u32>().ok());
+    let smsid = query
+        .text("smsid")
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let dlr_type = query
+        .text("type")
+        .and_then(|v| v.trim().parse::<u32>().ok());
     let (Some(smsid), Some(dlr_type)) = (smsid, dlr_type) else {
         return plain(StatusCode::BAD_REQUEST, "smsid and type are required\n");
     };
@@ -180,7 +179,10 @@ mod tests {
     fn text_is_utf8_unless_kannel_names_another_charset() {
         let pairs = raw_pairs("text=Gr%C3%BC%C3%9Fe+%26+more&TO=%2B12125550100");
         let query = Query(pairs);
-        assert_eq!(decode_text(query.bytes("text").unwrap(), None), "Grüße & more");
+        assert_eq!(
+            decode_text(query.bytes("text").unwrap(), None),
+            "Grüße & more"
+        );
         assert_eq!(query.text("to").unwrap(), "+12125550100");
         let utf16 = Query(raw_pairs("text=%04%1F%04%40%00%21"));
         assert_eq!(

@@ -6,13 +6,13 @@ mod account;
 mod catalog;
 mod check;
 mod deliveries;
-mod sms;
 mod events;
 mod inventory;
 mod number;
 mod output;
 mod progress;
 mod serve;
+mod sms;
 mod store;
 mod webhook;
 
@@ -51,7 +51,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the API server.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create accounts and credit balances.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -129,7 +129,7 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
 async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::Result<Report> {
     let store = open_store(config).await?;
     let report = match command {
-        Command::Serve(args) => serve::run(args, config, store.clone(), json).await,
+        Command::Serve(args) => serve::run(*args, config, store.clone(), json).await,
         Command::Account(command) => account::run(command, store.as_ref()).await,
         Command::Inventory(command) => inventory::run(command, store.as_ref()).await,
         Command::Catalog(command) => catalog::run(command, store.as_ref()).await,

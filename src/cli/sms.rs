@@ -43,7 +43,9 @@ pub async fn run(command: SmsCommand, store: &dyn Store) -> anyhow::Result<Repor
             let account = account
                 .map(|a| AccountNumber::parse("--account", &a))
                 .transpose()?;
-            let messages = store.list_sms(account, limit.clamp(1, MAX_SMS_PAGE)).await?;
+            let messages = store
+                .list_sms(account, limit.clamp(1, MAX_SMS_PAGE))
+                .await?;
             let mut text: String = messages.iter().map(describe).collect();
             if messages.is_empty() {
                 text.push_str("no messages\n");

@@ -11,9 +11,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::FileConfig;
+use crate::domain::Money;
 use crate::domain::delivery::RetrySchedule;
 use crate::domain::sms::DEFAULT_SMS_PRICE;
-use crate::domain::Money;
 
 /// The `[kannel]` table of the config file (and its `DIDHUB_KANNEL_*` overrides).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -70,7 +70,10 @@ impl Default for SmsSettings {
 impl fmt::Debug for SmsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmsSettings")
-            .field("sendsms_url", &self.sendsms.as_ref().map(|k| k.url.as_str()))
+            .field(
+                "sendsms_url",
+                &self.sendsms.as_ref().map(|k| k.url.as_str()),
+            )
             .field("inbound_token", &self.inbound_token.as_ref().map(|_| "***"))
             .field(
                 "smtp",
@@ -112,7 +115,9 @@ pub fn resolve(
         overrides.kannel.as_ref().unwrap_or(&none),
     );
     let pick = |o: &Option<String>, f: &Option<String>| {
-        o.clone().or_else(|| f.clone()).filter(|v| !v.trim().is_empty())
+        o.clone()
+            .or_else(|| f.clone())
+            .filter(|v| !v.trim().is_empty())
     };
     let inbound_token = pick(&ko.inbound_token, &kf.inbound_token);
     if let Some(token) = &inbound_token {
@@ -121,8 +126,8 @@ pub fn resolve(
     let sendsms = match pick(&ko.sendsms_url, &kf.sendsms_url) {
         None => None,
         Some(text) => {
-            let url = url::Url::parse(&text)
-                .map_err(|e| format!("kannel.sendsms_url '{text}': {e}"))?;
+            let url =
+                url::Url::parse(&text).map_err(|e| format!("kannel.sendsms_url '{text}': {e}"))?;
             let dlr_text = pick(&ko.dlr_url, &kf.dlr_url)
                 .unwrap_or_else(|| format!("http://{listen}/sms/kannel/dlr"));
             let dlr_url = url::Url::parse(&dlr_text)
@@ -204,16 +209,24 @@ mod tests {
         let settings = resolve(&file, &env, "127.0.0.1:8080").unwrap();
         let sendsms = settings.sendsms.as_ref().unwrap();
         assert_eq!(sendsms.password, "from-env");
-        assert_eq!(sendsms.dlr_url.as_str(), "http://127.0.0.1:8080/sms/kannel/dlr");
+        assert_eq!(
+            sendsms.dlr_url.as_str(),
+            "http://127.0.0.1:8080/sms/kannel/dlr"
+        );
         assert_eq!(settings.sms_url_retry.max_attempts, Some(3));
         assert_eq!(settings.default_price, Money(5));
         let shown = format!("{settings:?}");
-        assert!(!shown.contains("secret") && !shown.contains("from-env") && !shown.contains("tok-1"));
+        assert!(
+            !shown.contains("secret") && !shown.contains("from-env") && !shown.contains("tok-1")
+        );
 
         let defaults = resolve(&FileConfig::default(), &FileConfig::default(), "x:1").unwrap();
         assert_eq!(defaults, SmsSettings::default());
         assert_eq!(defaults.sms_url_retry.max_attempts, Some(5));
-        assert_eq!(defaults.sms_url_retry.delays, vec![Duration::from_secs(300)]);
+        assert_eq!(
+            defaults.sms_url_retry.delays,
+            vec![Duration::from_secs(300)]
+        );
     }
 
     #[test]

@@ -75,7 +75,10 @@ impl Sender for WebhookSender {
 
 /// The refusal of a URL whose host is a private address literal, unless allowed. Names
 /// are checked by the client's resolver; an address literal never reaches it.
-pub(super) fn refuse_private_literal(url: &url::Url, allow_private: bool) -> Option<AttemptOutcome> {
+pub(super) fn refuse_private_literal(
+    url: &url::Url,
+    allow_private: bool,
+) -> Option<AttemptOutcome> {
     let literal = url
         .host_str()
         .map(|h| h.trim_start_matches('[').trim_end_matches(']'))

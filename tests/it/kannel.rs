@@ -34,17 +34,26 @@ async fn kannel_carries_sms_both_ways(backend: Backend) {
     let unpaid = app.order(&app.other, "1.212", 1).await.remove(0);
     let balance = app.balance(&app.other).await;
     app.store
-        .credit(&app.other.account.account_number, Money(-balance.minor()), "drain")
+        .credit(
+            &app.other.account.account_number,
+            Money(-balance.minor()),
+            "drain",
+        )
         .await
         .unwrap();
     let receiver = Receiver::start(Behaviour::Accept).await;
-    let template = format!("{}/sms?from=$[from]$&to=$[to]$&text=$[message]$", receiver.base());
+    let template = format!(
+        "{}/sms?from=$[from]$&to=$[to]$&text=$[message]$",
+        receiver.base()
+    );
     set(&app, &number, "SMS_URL", &template).await;
 
     // Inbound: fakesmsc -> bearerbox -> smsbox -> didhub -> SMS_URL.
     let text = "Grüße & Привет";
     let fake = kannel.fakesmsc(&[&format!("+447700900123 {number} ucs2 {}", ucs2(text))]);
-    receiver.wait_until("the inbound message", |r| !r.is_empty()).await;
+    receiver
+        .wait_until("the inbound message", |r| !r.is_empty())
+        .await;
     let query = receiver.received()[0].query();
     assert_eq!(query["from"], "447700900123", "{}", kannel.logs());
     assert_eq!(query["to"], number);
@@ -54,10 +63,17 @@ async fn kannel_carries_sms_both_ways(backend: Backend) {
     let body = v1(
         &app,
         &app.other,
-        &[("from", &unpaid), ("destination", "447700900123"), ("message", "unpaid")],
+        &[
+            ("from", &unpaid),
+            ("destination", "447700900123"),
+            ("message", "unpaid"),
+        ],
     )
     .await;
-    assert!(body.starts_with("result=error^error=INSUFFICIENT_FUNDS: "), "{body}");
+    assert!(
+        body.starts_with("result=error^error=INSUFFICIENT_FUNDS: "),
+        "{body}"
+    );
 
     // Outbound: v1 -> didhub -> sendsms -> bearerbox -> fakesmsc, and the reports back.
     let before = app.balance(&app.main).await;
@@ -65,17 +81,28 @@ async fn kannel_carries_sms_both_ways(backend: Backend) {
         &v1(
             &app,
             &app.main,
-            &[("from", &number), ("destination", "+447700900123"), ("message", "Grüße & €")],
+            &[
+                ("from", &number),
+                ("destination", "+447700900123"),
+                ("message", "Grüße & €"),
+            ],
         )
         .await,
     );
-    assert_eq!((fields["parts"].as_str(), fields["fee"].as_str()), ("1", "0.01"));
+    assert_eq!(
+        (fields["parts"].as_str(), fields["fee"].as_str()),
+        ("1", "0.01")
+    );
     let smsid: i64 = fields["smsid"].parse().unwrap();
     let got = fake.wait_for(1, &kannel).await;
     assert_eq!(got, vec![format!("{number} 447700900123 text Grüße & €")]);
     let delivered = wait_for_state(&app, smsid, "delivered").await;
     assert_eq!(delivered.fee, "0.01");
-    assert_eq!(app.balance(&app.main).await, Money(before.minor() - 1), "charged once");
+    assert_eq!(
+        app.balance(&app.main).await,
+        Money(before.minor() - 1),
+        "charged once"
+    );
     // Only the paid message ever reached the SMSC, and only main's is listed as sent.
     assert_eq!(fake.received().len(), 1);
     let sent: Vec<_> = messages(&app)

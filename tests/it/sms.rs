@@ -11,7 +11,9 @@ use didhub::domain::{DidType, Money};
 
 use crate::support::receiver::{Behaviour, Receiver};
 use crate::support::smtp::SmtpServer;
-use crate::support::{Backend, KANNEL_TOKEN, TestApp, percent_encode, sms_policy};
+use didhub::admin::accounts::CreatedAccount;
+
+use crate::support::{Backend, KANNEL_TOKEN, Params, TestApp, percent_encode, sms_policy};
 
 on_both_backends!(
     an_inbound_message_reaches_sms_url_with_its_numbers_and_text,
@@ -70,7 +72,10 @@ pub(crate) async fn wait_for_state(app: &TestApp, smsid: i64, state: &str) -> Sm
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    panic!("message {smsid} never became {state}: {:#?}", messages(app).await);
+    panic!(
+        "message {smsid} never became {state}: {:#?}",
+        messages(app).await
+    );
 }
 
 /// The fields of a v1 answer line, after checking it is a success.
@@ -82,7 +87,7 @@ pub(crate) fn v1_success(body: &str) -> HashMap<String, String> {
         .collect()
 }
 
-pub(crate) async fn v1(app: &TestApp, who: &didhub::admin::accounts::CreatedAccount, params: &[(&str, &str)]) -> String {
+pub(crate) async fn v1(app: &TestApp, who: &CreatedAccount, params: &[(&str, &str)]) -> String {
     let mut query = format!("apikey={}&action=sms", who.userkey);
     if let Some(signature) = &who.signature {
         query.push_str(&format!("&signature={signature}"));
@@ -124,15 +129,26 @@ async fn an_inbound_message_reaches_sms_url_with_its_numbers_and_text(backend: B
         ))
         .await;
     assert_eq!(status, 200);
-    receiver.wait_until("the second message", |r| r.len() == 2).await;
+    receiver
+        .wait_until("the second message", |r| r.len() == 2)
+        .await;
     let query = receiver.received()[1].query();
-    assert_eq!((query["f"].as_str(), query["m"].as_str()), ("MyBank", "Ωmega"));
+    assert_eq!(
+        (query["f"].as_str(), query["m"].as_str()),
+        ("MyBank", "Ωmega")
+    );
     let listed = messages(&app).await;
     assert_eq!(listed.len(), 2);
     let first = wait_for_state(&app, listed[1].smsid, "delivered").await;
     assert_eq!(first.direction, "in");
-    assert_eq!((first.from.as_str(), first.to.as_str()), ("447700900123", number.as_str()));
-    assert_eq!(first.account_number.as_deref(), Some(app.main.account.account_number.as_str()));
+    assert_eq!(
+        (first.from.as_str(), first.to.as_str()),
+        ("447700900123", number.as_str())
+    );
+    assert_eq!(
+        first.account_number.as_deref(),
+        Some(app.main.account.account_number.as_str())
+    );
     let events = app
         .store
         .list_events(didhub::domain::events::EventQuery {
@@ -151,14 +167,21 @@ async fn an_inbound_message_reaches_sms_url_with_its_numbers_and_text(backend: B
 
 async fn inbound_calls_need_the_token(backend: Backend) {
     let app = TestApp::spawn_with(backend, sms_policy(None, None)).await;
-    let message = [("from", "447700900123"), ("to", "12125550100"), ("text", "hi")];
+    let message = [
+        ("from", "447700900123"),
+        ("to", "12125550100"),
+        ("text", "hi"),
+    ];
     for token in [None, Some("wrong"), Some("")] {
         let mut params = message.to_vec();
         if let Some(token) = token {
             params.push(("token", token));
         }
         assert_eq!(inbound(&app, &params).await.0, 401, "{token:?}");
-        let dlr = format!("/sms/kannel/dlr?smsid=1&type=1&token={}", token.unwrap_or(""));
+        let dlr = format!(
+            "/sms/kannel/dlr?smsid=1&type=1&token={}",
+            token.unwrap_or("")
+        );
         assert_eq!(app.get(&dlr).await.0, 401);
     }
     assert!(messages(&app).await.is_empty());
@@ -178,7 +201,13 @@ async fn messages_to_numbers_not_active_are_stored_undeliverable(backend: Backen
     app.stock("1.212", DidType::Geographic, 2).await;
     let numbers = app.order(&app.main, "1.212", 1).await;
     let receiver = Receiver::start(Behaviour::Accept).await;
-    set(&app, &numbers[0], "SMS_URL", &format!("{}/sms", receiver.base())).await;
+    set(
+        &app,
+        &numbers[0],
+        "SMS_URL",
+        &format!("{}/sms", receiver.base()),
+    )
+    .await;
     app.main_v3("DID.CANCEL", &[("E164", &numbers[0])])
         .await
         .assert_success();
@@ -187,7 +216,10 @@ async fn messages_to_numbers_not_active_are_stored_undeliverable(backend: Backen
     deliver_in(&app, "447700900123", "short", "to no number at all").await;
     let listed = messages(&app).await;
     assert_eq!(listed.len(), 3);
-    for (message, says) in listed.iter().zip(["not in service", "not in service", "canceled"]) {
+    for (message, says) in listed
+        .iter()
+        .zip(["not in service", "not in service", "canceled"])
+    {
         assert_eq!(message.state, "undeliverable", "{message:?}");
         assert!(message.reason.contains(says), "{message:?}");
         assert_eq!(message.account_number, None);
@@ -201,7 +233,13 @@ async fn sms_url_is_tried_as_often_as_configured_then_failed(backend: Backend) {
     app.stock("1.212", DidType::Geographic, 1).await;
     let number = app.order(&app.main, "1.212", 1).await.remove(0);
     let receiver = Receiver::start(Behaviour::FailAll).await;
-    set(&app, &number, "SMS_URL", &format!("{}/sms", receiver.base())).await;
+    set(
+        &app,
+        &number,
+        "SMS_URL",
+        &format!("{}/sms", receiver.base()),
+    )
+    .await;
     deliver_in(&app, "447700900123", &number, "retry me").await;
     let smsid = messages(&app).await[0].smsid;
     wait_for_state(&app, smsid, "failed").await;
@@ -210,7 +248,10 @@ async fn sms_url_is_tried_as_often_as_configured_then_failed(backend: Backend) {
     assert_eq!(got.len(), 3, "{got:#?}");
     assert_eq!(got[0].query()["message"], "retry me");
     assert_eq!(got[0].query()["to"], number);
-    assert!(got.iter().all(|r| r.id == got[0].id), "one event id for every attempt");
+    assert!(
+        got.iter().all(|r| r.id == got[0].id),
+        "one event id for every attempt"
+    );
 }
 
 async fn sms_email_goes_out_through_the_smtp_relay(backend: Backend) {
@@ -228,7 +269,10 @@ async fn sms_email_goes_out_through_the_smtp_relay(backend: Backend) {
         subject.contains("447700900123") && subject.contains(&number),
         "{subject}"
     );
-    assert!(mail.header("Message-ID").unwrap().contains("evt_"), "{mail:?}");
+    assert!(
+        mail.header("Message-ID").unwrap().contains("evt_"),
+        "{mail:?}"
+    );
     let body = mail.body();
     assert!(
         body.contains("Grüße, per e-mail") || body.contains("Gr=C3=BC=C3=9Fe"),
@@ -261,25 +305,40 @@ async fn sms_phone_forwards_a_paid_message(backend: Backend) {
     kannel.wait_until("the forward", |r| r.len() == 1).await;
     let query = kannel.received()[0].query();
     assert_eq!(
-        (query["from"].as_str(), query["to"].as_str(), query["text"].as_str()),
+        (
+            query["from"].as_str(),
+            query["to"].as_str(),
+            query["text"].as_str()
+        ),
         (number.as_str(), "447700900123", "forward me")
     );
     assert_eq!(app.balance(&app.main).await, Money(before.minor() - 1));
     let listed = messages(&app).await;
     assert_eq!(listed.len(), 2);
-    assert_eq!((listed[0].direction.as_str(), listed[0].fee.as_str()), ("out", "0.01"));
+    assert_eq!(
+        (listed[0].direction.as_str(), listed[0].fee.as_str()),
+        ("out", "0.01")
+    );
     wait_for_state(&app, listed[1].smsid, "delivered").await;
 
     // An account that cannot pay: the forward fails, the message is still stored.
     let balance = app.balance(&app.main).await;
     app.store
-        .credit(&app.main.account.account_number, Money(-balance.minor()), "drain")
+        .credit(
+            &app.main.account.account_number,
+            Money(-balance.minor()),
+            "drain",
+        )
         .await
         .unwrap();
     deliver_in(&app, "12125550123", &number, "no money").await;
     let listed = messages(&app).await;
     assert_eq!(listed[0].state, "failed");
-    assert!(listed[0].reason.contains("insufficient funds"), "{:?}", listed[0]);
+    assert!(
+        listed[0].reason.contains("insufficient funds"),
+        "{:?}",
+        listed[0]
+    );
     wait_for_state(&app, listed[1].smsid, "failed").await;
     assert_eq!(kannel.received().len(), 1, "nothing more was sent");
 }
@@ -303,17 +362,26 @@ async fn the_v1_gateway_sends_charges_once_and_follows_reports(backend: Backend)
     )
     .await;
     let fields = v1_success(&body);
-    assert_eq!((fields["parts"].as_str(), fields["fee"].as_str()), ("1", "0.01"));
+    assert_eq!(
+        (fields["parts"].as_str(), fields["fee"].as_str()),
+        ("1", "0.01")
+    );
     let smsid: i64 = fields["smsid"].parse().unwrap();
     kannel.wait_until("the message", |r| r.len() == 1).await;
     let query = kannel.received()[0].query();
     assert_eq!(query["from"], number);
     assert_eq!(query["to"], "447700900123");
     assert_eq!(query["text"], "Hello & €");
-    assert_eq!((query["username"].as_str(), query["password"].as_str()), ("didhub", "kannel-password"));
+    assert_eq!(
+        (query["username"].as_str(), query["password"].as_str()),
+        ("didhub", "kannel-password")
+    );
     assert_eq!(query["dlr-mask"], "31");
     assert_eq!(app.balance(&app.main).await, Money(before.minor() - 1));
-    assert_eq!(app.store.counts().await.unwrap().ledger_rows, ledger_before + 1);
+    assert_eq!(
+        app.store.counts().await.unwrap().ledger_rows,
+        ledger_before + 1
+    );
     // The delivery report URL Kannel was given, as Kannel calls it.
     let dlr = url::Url::parse(&query["dlr-url"]).unwrap();
     let report = |kind: &str| {
@@ -337,19 +405,56 @@ async fn the_v1_gateway_sends_charges_once_and_follows_reports(backend: Backend)
     // 161 GSM characters are two parts; a UCS-2 text of 71 is two as well.
     for text in ["a".repeat(161), "ж".repeat(71)] {
         let fields = v1_success(
-            &v1(&app, &app.main, &[("from", &number), ("destination", "12125550123"), ("message", &text)]).await,
+            &v1(
+                &app,
+                &app.main,
+                &[
+                    ("from", &number),
+                    ("destination", "12125550123"),
+                    ("message", &text),
+                ],
+            )
+            .await,
         );
-        assert_eq!((fields["parts"].as_str(), fields["fee"].as_str()), ("2", "0.02"));
+        assert_eq!(
+            (fields["parts"].as_str(), fields["fee"].as_str()),
+            ("2", "0.02")
+        );
     }
     // A main account may send from its sub-account's number, and pays.
     let sub_number = app.order(&app.sub, "1.212", 1).await.remove(0);
     let before = app.balance(&app.main).await;
-    v1_success(&v1(&app, &app.main, &[("from", &sub_number), ("destination", "12125550123"), ("message", "x")]).await);
-    v1_success(&v1(&app, &app.sub, &[("from", &sub_number), ("destination", "12125550123"), ("message", "y")]).await);
+    v1_success(
+        &v1(
+            &app,
+            &app.main,
+            &[
+                ("from", &sub_number),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+        )
+        .await,
+    );
+    v1_success(
+        &v1(
+            &app,
+            &app.sub,
+            &[
+                ("from", &sub_number),
+                ("destination", "12125550123"),
+                ("message", "y"),
+            ],
+        )
+        .await,
+    );
     assert_eq!(app.balance(&app.main).await, Money(before.minor() - 2));
     let types: Vec<String> = app
         .store
-        .list_events(didhub::domain::events::EventQuery { limit: 1000, ..Default::default() })
+        .list_events(didhub::domain::events::EventQuery {
+            limit: 1000,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_iter()
@@ -370,25 +475,92 @@ async fn the_v1_gateway_refuses_and_changes_nothing(backend: Backend) {
     let london = app.order(&app.main, "44.20", 1).await.remove(0);
     let drained = app.balance(&app.other).await;
     app.store
-        .credit(&app.other.account.account_number, Money(-drained.minor()), "drain")
+        .credit(
+            &app.other.account.account_number,
+            Money(-drained.minor()),
+            "drain",
+        )
         .await
         .unwrap();
     let before = app.snapshot().await;
     let long = "a".repeat(1531);
-    let cases: Vec<(&didhub::admin::accounts::CreatedAccount, Vec<(&str, &str)>, &str)> = vec![
-        (&app.main, vec![("from", &theirs), ("destination", "12125550123"), ("message", "x")], "DID_NOT_FOUND"),
-        (&app.main, vec![("from", "12125550000"), ("destination", "12125550123"), ("message", "x")], "DID_NOT_FOUND"),
-        (&app.sub, vec![("from", &mine), ("destination", "12125550123"), ("message", "x")], "DID_NOT_FOUND"),
-        (&app.main, vec![("from", &london), ("destination", "12125550123"), ("message", "x")], "SMS_NOT_OFFERED"),
-        (&app.other, vec![("from", &theirs), ("destination", "12125550123"), ("message", "x")], "INSUFFICIENT_FUNDS"),
-        (&app.main, vec![("from", &mine), ("destination", "12125550123"), ("message", &long)], "INVALID_PARAMETER"),
-        (&app.main, vec![("from", &mine), ("destination", "555"), ("message", "x")], "INVALID_PARAMETER"),
-        (&app.main, vec![("from", &mine), ("message", "x")], "MISSING_PARAMETER"),
-        (&app.main, vec![("from", &mine), ("destination", "12125550123")], "MISSING_PARAMETER"),
+    let cases: Vec<(&CreatedAccount, Params, &str)> = vec![
+        (
+            &app.main,
+            vec![
+                ("from", &theirs),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+            "DID_NOT_FOUND",
+        ),
+        (
+            &app.main,
+            vec![
+                ("from", "12125550000"),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+            "DID_NOT_FOUND",
+        ),
+        (
+            &app.sub,
+            vec![
+                ("from", &mine),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+            "DID_NOT_FOUND",
+        ),
+        (
+            &app.main,
+            vec![
+                ("from", &london),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+            "SMS_NOT_OFFERED",
+        ),
+        (
+            &app.other,
+            vec![
+                ("from", &theirs),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+            "INSUFFICIENT_FUNDS",
+        ),
+        (
+            &app.main,
+            vec![
+                ("from", &mine),
+                ("destination", "12125550123"),
+                ("message", &long),
+            ],
+            "INVALID_PARAMETER",
+        ),
+        (
+            &app.main,
+            vec![("from", &mine), ("destination", "555"), ("message", "x")],
+            "INVALID_PARAMETER",
+        ),
+        (
+            &app.main,
+            vec![("from", &mine), ("message", "x")],
+            "MISSING_PARAMETER",
+        ),
+        (
+            &app.main,
+            vec![("from", &mine), ("destination", "12125550123")],
+            "MISSING_PARAMETER",
+        ),
     ];
     for (who, params, code) in cases {
         let body = v1(&app, who, &params).await;
-        assert!(body.starts_with(&format!("result=error^error={code}: ")), "{code}: {body}");
+        assert!(
+            body.starts_with(&format!("result=error^error={code}: ")),
+            "{code}: {body}"
+        );
     }
     assert_eq!(app.snapshot().await, before);
     assert!(messages(&app).await.is_empty());
@@ -403,7 +575,16 @@ async fn a_message_kannel_refuses_is_refunded(backend: Backend) {
     let number = app.order(&app.main, "1.212", 1).await.remove(0);
     let before = app.balance(&app.main).await;
     let fields = v1_success(
-        &v1(&app, &app.main, &[("from", &number), ("destination", "12125550123"), ("message", &"b".repeat(200))]).await,
+        &v1(
+            &app,
+            &app.main,
+            &[
+                ("from", &number),
+                ("destination", "12125550123"),
+                ("message", &"b".repeat(200)),
+            ],
+        )
+        .await,
     );
     let smsid: i64 = fields["smsid"].parse().unwrap();
     let failed = wait_for_state(&app, smsid, "failed").await;
@@ -420,7 +601,10 @@ async fn a_message_kannel_refuses_is_refunded(backend: Backend) {
         .unwrap();
     assert_eq!(statuses.len(), 1);
     let data: serde_json::Value = serde_json::from_str(&statuses[0].data).unwrap();
-    assert_eq!((data["STATE"].as_str(), data["REFUNDED"].as_str()), (Some("failed"), Some("0.02")));
+    assert_eq!(
+        (data["STATE"].as_str(), data["REFUNDED"].as_str()),
+        (Some("failed"), Some("0.02"))
+    );
     assert_eq!(kannel.received().len(), 1, "a refusal is not retried");
     let violations = app.store.audit().await.unwrap();
     assert!(violations.is_empty(), "{violations:?}");

@@ -95,9 +95,9 @@ impl RetrySchedule {
             AttemptOutcome::Retryable(why) => {
                 let delay = self.delay_after(delivery.attempts + 1).as_millis() as i64;
                 let next = now_ms.saturating_add(delay);
-                let deadline = delivery
-                    .first_attempt_at_ms
-                    .saturating_add(i64::try_from(self.give_up_after.as_millis()).unwrap_or(i64::MAX));
+                let deadline = delivery.first_attempt_at_ms.saturating_add(
+                    i64::try_from(self.give_up_after.as_millis()).unwrap_or(i64::MAX),
+                );
                 let used_up = self
                     .max_attempts
                     .is_some_and(|most| delivery.attempts + 1 >= most);

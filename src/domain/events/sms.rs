@@ -122,7 +122,11 @@ mod tests {
         );
         let submission = Submission::from_event(&sent).unwrap();
         assert_eq!(
-            (submission.smsid, submission.from.as_str(), submission.to.as_str()),
+            (
+                submission.smsid,
+                submission.from.as_str(),
+                submission.to.as_str()
+            ),
             (7, "12125550100", "447700900123")
         );
         assert_eq!(submission.text, "Grüße");

@@ -55,7 +55,12 @@ mod tests {
 
     #[test]
     fn numbers_may_carry_plus_or_double_zero() {
-        for text in ["+447700900123", "00447700900123", "447700900123", " 447700900123 "] {
+        for text in [
+            "+447700900123",
+            "00447700900123",
+            "447700900123",
+            " 447700900123 ",
+        ] {
             assert_eq!(phone_number("to", text).unwrap().as_str(), "447700900123");
         }
         let error = phone_number("destination", "0123").unwrap_err();

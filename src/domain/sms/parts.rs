@@ -130,7 +130,11 @@ mod tests {
     #[test]
     fn the_whole_default_alphabet_is_gsm() {
         assert_eq!(count_parts(GSM_BASIC).coding, Coding::Gsm7);
-        assert_eq!(parts("Ça coûte 5 £ à Zürich?").0, Coding::Ucs2, "û is not GSM");
+        assert_eq!(
+            parts("Ça coûte 5 £ à Zürich?").0,
+            Coding::Ucs2,
+            "û is not GSM"
+        );
         assert_eq!(parts("Ça va, 5 £ à Zürich?"), (Coding::Gsm7, 20, 1));
         assert_eq!(parts("ΔΦΓΛΩΠΨΣΘΞ"), (Coding::Gsm7, 10, 1));
     }
@@ -154,7 +158,10 @@ mod tests {
         assert_eq!(parts(&"ж".repeat(134)), (Coding::Ucs2, 134, 2));
         assert_eq!(parts(&"ж".repeat(135)), (Coding::Ucs2, 135, 3));
         // One non-GSM character makes the whole text UCS-2.
-        assert_eq!(parts(&format!("{}ж", "a".repeat(69))), (Coding::Ucs2, 70, 1));
+        assert_eq!(
+            parts(&format!("{}ж", "a".repeat(69))),
+            (Coding::Ucs2, 70, 1)
+        );
         // Outside the basic plane: two code units.
         assert_eq!(parts("😀"), (Coding::Ucs2, 2, 1));
     }

@@ -89,7 +89,12 @@ mod tests {
             "https://x.example/in?f=447700900123&t=12125550100&m=Tom%20%26%20Jerry%3A%205%E2%82%AC%20ok%3F"
         );
         assert_eq!(
-            fill_sms_url("https://x.example/$[to]$/sms?text=$[message]$", "A", "1", "a/b"),
+            fill_sms_url(
+                "https://x.example/$[to]$/sms?text=$[message]$",
+                "A",
+                "1",
+                "a/b"
+            ),
             "https://x.example/1/sms?text=a%2Fb"
         );
     }
@@ -97,7 +102,12 @@ mod tests {
     #[test]
     fn unknown_or_unclosed_placeholders_stay_as_they_are() {
         assert_eq!(
-            fill_sms_url("https://x.example/?a=$[other]$&m=$[message]$", "1", "2", "hi"),
+            fill_sms_url(
+                "https://x.example/?a=$[other]$&m=$[message]$",
+                "1",
+                "2",
+                "hi"
+            ),
             "https://x.example/?a=$[other]$&m=hi"
         );
         assert_eq!(

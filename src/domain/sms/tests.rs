@@ -38,7 +38,10 @@ fn only_an_active_number_forwards() {
     assert_eq!(
         channels,
         vec![
-            (Channel::SmsUrl, "https://x.example/in?m=a%26b&f=Bank".to_owned()),
+            (
+                Channel::SmsUrl,
+                "https://x.example/in?m=a%26b&f=Bank".to_owned()
+            ),
             (Channel::SmsEmail, "me@x.example".to_owned()),
         ]
     );

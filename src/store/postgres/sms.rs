@@ -14,9 +14,9 @@ use crate::domain::events::Event;
 use crate::domain::events::sms::{Received, Sent};
 use crate::domain::sms::address::destination_country;
 use crate::domain::sms::{
-    Change, DeliveryReport, InboundPlan, InboundReceipt, InboundSms, InboundState,
-    OutboundSms, OutboundState, ReceivingNumber, SmsPrice, SmsReceipt, SmsRecord, channel_name,
-    count_parts, fee, plan_inbound,
+    Change, DeliveryReport, InboundPlan, InboundReceipt, InboundSms, InboundState, OutboundSms,
+    OutboundState, ReceivingNumber, SmsPrice, SmsReceipt, SmsRecord, channel_name, count_parts,
+    fee, plan_inbound,
 };
 use crate::domain::{AccountNumber, DidStatus, DomainError, E164, Money, Timestamp};
 use crate::store::rules::{LedgerKind, insufficient_funds};
@@ -182,8 +182,7 @@ async fn ledger_entry(
              WHERE account_number = $1 AND balance100 + $2 >= 0 RETURNING balance100",
         )
         .await?;
-    if c
-        .query_opt(&update, &[&account.as_str(), &amount.minor()])
+    if c.query_opt(&update, &[&account.as_str(), &amount.minor()])
         .await?
         .is_none()
     {
@@ -245,8 +244,16 @@ async fn write_outbound(
         (None, Ok(()))
     } else {
         let debit = Money(-fee.minor());
-        match ledger_entry(c, m.account, debit, LedgerKind::Sms, m.from.as_str(), &memo, now)
-            .await?
+        match ledger_entry(
+            c,
+            m.account,
+            debit,
+            LedgerKind::Sms,
+            m.from.as_str(),
+            &memo,
+            now,
+        )
+        .await?
         {
             Some(entry) => (Some(entry), Ok(())),
             None => {
@@ -304,7 +311,11 @@ async fn deliver(
     target: &str,
     failed: Option<&str>,
 ) -> StoreResult<()> {
-    let state = if failed.is_some() { "failed" } else { "pending" };
+    let state = if failed.is_some() {
+        "failed"
+    } else {
+        "pending"
+    };
     c.execute(
         "INSERT INTO deliveries (event_id, channel, target, state, due_at_ms, last_error)
          VALUES ($1, $2, $3, $4, 0, $5)",
@@ -444,7 +455,14 @@ async fn receive(
     }
     if let Some((forward_id, paid)) = &forward {
         let failed = paid.as_ref().err().map(String::as_str);
-        deliver(c, &received.id, Channel::Kannel, &forward_id.to_string(), failed).await?;
+        deliver(
+            c,
+            &received.id,
+            Channel::Kannel,
+            &forward_id.to_string(),
+            failed,
+        )
+        .await?;
     }
     Ok(receipt)
 }
@@ -566,9 +584,17 @@ async fn apply_change(
     let mut refunded = Money::ZERO;
     if change.refund && fee > 0 && refunded_before.is_none() {
         let memo = format!("refund of SMS {smsid}");
-        let entry = ledger_entry(c, &account, Money(fee), LedgerKind::Refund, &e164, &memo, now)
-            .await?
-            .ok_or_else(|| StoreError::Backend("a refund cannot lower a balance".into()))?;
+        let entry = ledger_entry(
+            c,
+            &account,
+            Money(fee),
+            LedgerKind::Refund,
+            &e164,
+            &memo,
+            now,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Backend("a refund cannot lower a balance".into()))?;
         c.execute(
             "UPDATE sms_messages SET refund_entry_id = $2 WHERE sms_id = $1",
             &[&smsid, &entry],
@@ -623,11 +649,17 @@ async fn list(
         .map(|r| {
             let direction: String = r.try_get(1)?;
             let stored: String = r.try_get(7)?;
-            let count = |i: usize| -> StoreResult<u64> { Ok(r.try_get::<_, i64>(i)?.max(0) as u64) };
+            let count =
+                |i: usize| -> StoreResult<u64> { Ok(r.try_get::<_, i64>(i)?.max(0) as u64) };
             let state = if direction == "in" {
-                InboundState::from_channels(stored == "undeliverable", count(10)?, count(11)?, count(12)?)
-                    .as_str()
-                    .to_owned()
+                InboundState::from_channels(
+                    stored == "undeliverable",
+                    count(10)?,
+                    count(11)?,
+                    count(12)?,
+                )
+                .as_str()
+                .to_owned()
             } else {
                 stored
             };

@@ -11,9 +11,9 @@ use crate::domain::events::Event;
 use crate::domain::events::sms::{Received, Sent};
 use crate::domain::sms::address::destination_country;
 use crate::domain::sms::{
-    Change, DeliveryReport, InboundPlan, InboundReceipt, InboundSms, InboundState,
-    OutboundSms, OutboundState, ReceivingNumber, SmsPrice, SmsReceipt, SmsRecord, channel_name,
-    count_parts, fee, plan_inbound,
+    Change, DeliveryReport, InboundPlan, InboundReceipt, InboundSms, InboundState, OutboundSms,
+    OutboundState, ReceivingNumber, SmsPrice, SmsReceipt, SmsRecord, channel_name, count_parts,
+    fee, plan_inbound,
 };
 use crate::domain::{AccountNumber, DidStatus, DomainError, E164, Money, Timestamp};
 use crate::store::rules::{LedgerKind, insufficient_funds};
@@ -31,7 +31,9 @@ impl Sms for SqliteStore {
 
     async fn send_sms(&self, message: OutboundSms) -> StoreResult<SmsReceipt> {
         let now = self.clock.now();
-        self.writer.write(move |conn| send(conn, &message, now)).await
+        self.writer
+            .write(move |conn| send(conn, &message, now))
+            .await
     }
 
     async fn report_sms(&self, report: DeliveryReport) -> StoreResult<bool> {
@@ -62,7 +64,8 @@ impl Sms for SqliteStore {
     async fn import_sms_prices(&self, prices: Vec<SmsPrice>) -> StoreResult<usize> {
         self.writer
             .write(move |conn| {
-                let mut known = conn.prepare_cached("SELECT 1 FROM countries WHERE country_id = ?1")?;
+                let mut known =
+                    conn.prepare_cached("SELECT 1 FROM countries WHERE country_id = ?1")?;
                 let mut upsert = conn.prepare_cached(
                     "INSERT INTO sms_prices (country_id, price100) VALUES (?1, ?2)
                      ON CONFLICT (country_id) DO UPDATE SET price100 = excluded.price100",
@@ -175,7 +178,14 @@ fn ledger_entry(
         "INSERT INTO ledger (account_number, amount100, kind, memo, created_at, e164)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![account.as_str(), amount.minor(), kind.as_str(), memo, at, e164])?;
+    .execute(params![
+        account.as_str(),
+        amount.minor(),
+        kind.as_str(),
+        memo,
+        at,
+        e164
+    ])?;
     Ok(Some(conn.last_insert_rowid()))
 }
 
@@ -215,7 +225,15 @@ fn write_outbound(
         (None, Ok(()))
     } else {
         let debit = Money(-fee.minor());
-        match ledger_entry(conn, m.account, debit, LedgerKind::Sms, m.from.as_str(), &memo, now)? {
+        match ledger_entry(
+            conn,
+            m.account,
+            debit,
+            LedgerKind::Sms,
+            m.from.as_str(),
+            &memo,
+            now,
+        )? {
             Some(entry) => (Some(entry), Ok(())),
             None => {
                 let refusal = insufficient_funds(fee, balance(conn, m.account)?);
@@ -274,7 +292,11 @@ fn deliver(
         event_id,
         channel.as_str(),
         target,
-        if failed.is_some() { "failed" } else { "pending" },
+        if failed.is_some() {
+            "failed"
+        } else {
+            "pending"
+        },
         failed.unwrap_or("")
     ])?;
     Ok(())
@@ -403,7 +425,13 @@ fn receive(conn: &Connection, m: &InboundSms, now: Timestamp) -> StoreResult<Inb
     }
     if let Some((forward_id, paid)) = &forward {
         let failed = paid.as_ref().err().map(String::as_str);
-        deliver(conn, &received.id, Channel::Kannel, &forward_id.to_string(), failed)?;
+        deliver(
+            conn,
+            &received.id,
+            Channel::Kannel,
+            &forward_id.to_string(),
+            failed,
+        )?;
     }
     Ok(receipt)
 }
@@ -439,7 +467,9 @@ fn send(conn: &Connection, m: &OutboundSms, now: Timestamp) -> StoreResult<SmsRe
     let row = sender_row(conn, &m.from)?;
     let held = row
         .as_ref()
-        .map(|(holder, main, status, _, _)| Ok::<_, StoreError>((stored_account(holder)?, stored_account(main)?, *status)))
+        .map(|(holder, main, status, _, _)| {
+            Ok::<_, StoreError>((stored_account(holder)?, stored_account(main)?, *status))
+        })
         .transpose()?;
     check_sender(m, held.as_ref().map(|(h, main, s)| (h, main, *s)))?;
     let (_, _, _, country, is_sms) = row.expect("checked above");
@@ -504,13 +534,23 @@ fn apply_change(conn: &Connection, smsid: i64, change: &Change, now: Timestamp) 
             "SELECT account_number, e164, fee100, refund_entry_id FROM sms_messages
              WHERE sms_id = ?1",
         )?
-        .query_row([smsid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        .query_row([smsid], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
     let account = stored_account(&account)?;
     let mut refunded = Money::ZERO;
     if change.refund && fee > 0 && refunded_before.is_none() {
         let memo = format!("refund of SMS {smsid}");
-        let entry = ledger_entry(conn, &account, Money(fee), LedgerKind::Refund, &e164, &memo, now)?
-            .ok_or_else(|| StoreError::Backend("a refund cannot lower a balance".into()))?;
+        let entry = ledger_entry(
+            conn,
+            &account,
+            Money(fee),
+            LedgerKind::Refund,
+            &e164,
+            &memo,
+            now,
+        )?
+        .ok_or_else(|| StoreError::Backend("a refund cannot lower a balance".into()))?;
         conn.prepare_cached("UPDATE sms_messages SET refund_entry_id = ?2 WHERE sms_id = ?1")?
             .execute(params![smsid, entry])?;
         refunded = Money(fee);

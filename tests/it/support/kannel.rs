@@ -87,13 +87,25 @@ impl Kannel {
         let mut text = std::fs::read_to_string(&shipped).unwrap();
         let replacements = [
             ("admin-port = 13000", format!("admin-port = {}", self.admin)),
-            ("smsbox-port = 13001", format!("smsbox-port = {}", self.smsbox)),
-            ("bearerbox-port = 13001", format!("bearerbox-port = {}", self.smsbox)),
-            ("sendsms-port = 13013", format!("sendsms-port = {}", self.sendsms)),
+            (
+                "smsbox-port = 13001",
+                format!("smsbox-port = {}", self.smsbox),
+            ),
+            (
+                "bearerbox-port = 13001",
+                format!("bearerbox-port = {}", self.smsbox),
+            ),
+            (
+                "sendsms-port = 13013",
+                format!("sendsms-port = {}", self.sendsms),
+            ),
             ("\nport = 10000", format!("\nport = {}", self.fake)),
             ("http://127.0.0.1:8080", didhub_base.to_owned()),
             ("token=change-me", format!("token={KANNEL_TOKEN}")),
-            ("password = change-me", "password = kannel-password".to_owned()),
+            (
+                "password = change-me",
+                "password = kannel-password".to_owned(),
+            ),
         ];
         for (shipped_text, ours) in replacements {
             assert!(
@@ -148,7 +160,10 @@ impl Kannel {
             .map(|name| {
                 let text = std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
                 let tail: Vec<&str> = text.lines().rev().take(30).collect();
-                format!("== {name}\n{}\n", tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+                format!(
+                    "== {name}\n{}\n",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
             })
             .collect()
     }

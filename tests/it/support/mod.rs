@@ -107,7 +107,9 @@ pub fn sms_policy(sendsms_url: Option<&str>, smtp_url: Option<&str>) -> ApiPolic
         url: url.parse().unwrap(),
         username: "didhub".into(),
         password: "kannel-password".into(),
-        dlr_url: format!("http://{SELF_HOST}/sms/kannel/dlr").parse().unwrap(),
+        dlr_url: format!("http://{SELF_HOST}/sms/kannel/dlr")
+            .parse()
+            .unwrap(),
     });
     sms.smtp = smtp_url.map(|url| SmtpRelay {
         url: url.into(),

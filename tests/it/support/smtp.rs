@@ -24,7 +24,8 @@ impl Mail {
         let head = self.data.split("\r\n\r\n").next().unwrap_or("");
         head.split("\r\n").find_map(|line| {
             let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
         })
     }
 
@@ -72,7 +73,10 @@ impl SmtpServer {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("the SMTP server got {:?}, not {count} messages", self.mails());
+        panic!(
+            "the SMTP server got {:?}, not {count} messages",
+            self.mails()
+        );
     }
 }
 
@@ -82,10 +86,7 @@ impl Drop for SmtpServer {
     }
 }
 
-async fn session(
-    stream: tokio::net::TcpStream,
-    log: Arc<Mutex<Vec<Mail>>>,
-) -> std::io::Result<()> {
+async fn session(stream: tokio::net::TcpStream, log: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test ESMTP\r\n").await?;
