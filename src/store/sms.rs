@@ -80,6 +80,18 @@ pub fn check_sms_country(message: &OutboundSms, country: &str, is_sms: bool) -> 
     }
 }
 
+/// `deliveries retry` of a `kannel` delivery: refused once its message failed (it was
+/// refunded, or never paid), so nothing is sent unpaid; `message_state` is the message's.
+pub fn check_kannel_retry(delivery_id: i64, message_state: Option<&str>) -> StoreResult<()> {
+    if message_state == Some("failed") {
+        return Err(StoreError::Rejected(format!(
+            "delivery {delivery_id} carries an SMS that failed (refunded or never paid); \
+             send it again instead"
+        )));
+    }
+    Ok(())
+}
+
 /// A price list row naming a country the catalog does not have.
 pub fn unknown_country(country_id: &str) -> StoreError {
     StoreError::Rejected(format!(

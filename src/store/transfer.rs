@@ -43,6 +43,7 @@ pub const TABLES: &[TableSpec] = &[
     spec("numbers", "e164"),
     spec("order_lines", "order_id, e164"),
     spec("ledger", "entry_id"),
+    spec("billing_periods", "order_id, e164, starts_at"),
     spec("number_events", "event_id"),
     spec("events", "seq"),
     spec("webhooks", "webhook_id"),

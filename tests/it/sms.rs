@@ -606,6 +606,14 @@ async fn a_message_kannel_refuses_is_refunded(backend: Backend) {
         (Some("failed"), Some("0.02"))
     );
     assert_eq!(kannel.received().len(), 1, "a refusal is not retried");
+    // Nor can the operator send it again unpaid.
+    let failed = app.store.list_deliveries(true, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    let refused = app.store.retry_delivery(failed[0].delivery_id).await;
+    assert!(
+        matches!(&refused, Err(didhub::store::StoreError::Rejected(why)) if why.contains("refunded")),
+        "{refused:?}"
+    );
     let violations = app.store.audit().await.unwrap();
     assert!(violations.is_empty(), "{violations:?}");
 }

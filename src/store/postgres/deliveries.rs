@@ -13,6 +13,7 @@ use crate::domain::delivery::{
     AttemptRecord, Channel, ClaimedDelivery, DeliveryClaim, DeliveryRecord, DeliveryState,
     WebhookTarget,
 };
+use crate::store::sms::check_kannel_retry;
 use crate::store::{Deliveries, StoreError, StoreResult};
 
 /// Leases up to `$4` due rows not to a target in `$5`, and reads them with their event
@@ -138,13 +139,24 @@ impl Deliveries for PostgresStore {
 
 async fn retry(c: &impl GenericClient, delivery_id: i64) -> StoreResult<DeliveryRecord> {
     let locked = format!("{RECORD_SELECT} WHERE d.delivery_id = $1 FOR UPDATE OF d");
-    let state = match c.query_opt(&locked, &[&delivery_id]).await? {
-        Some(row) => record_from_row(&row)?.state,
+    let record = match c.query_opt(&locked, &[&delivery_id]).await? {
+        Some(row) => record_from_row(&row)?,
         None => return Err(StoreError::Rejected(format!("no delivery {delivery_id}"))),
     };
-    state
+    record
+        .state
         .check_retry(delivery_id)
         .map_err(StoreError::Rejected)?;
+    if record.channel == Channel::Kannel.as_str() {
+        let message = c
+            .query_opt(
+                "SELECT state FROM sms_messages WHERE sms_id = $1::text::bigint",
+                &[&record.target],
+            )
+            .await?;
+        let state: Option<String> = message.map(|r| r.try_get(0)).transpose()?;
+        check_kannel_retry(delivery_id, state.as_deref())?;
+    }
     c.execute(
         "UPDATE deliveries SET state = 'pending', due_at_ms = 0, first_attempt_at_ms = NULL,
            lease_until_ms = NULL, lease_token = NULL
