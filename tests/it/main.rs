@@ -31,6 +31,7 @@ mod postgres_tls;
 mod rate_limits;
 mod rate_plans;
 mod sms;
+mod sms_cli;
 mod storage;
 mod store_copy;
 mod tls;
