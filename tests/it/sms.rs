@@ -225,6 +225,44 @@ async fn messages_to_numbers_not_active_are_stored_undeliverable(backend: Backen
         assert_eq!(message.account_number, None);
     }
     assert_eq!(listed[0].to, "short");
+    // A Suspended number (billing could not renew it) is still its holder's: the message
+    // is stored for it, undeliverable, with an event, and not forwarded.
+    let suspended = app.order(&app.main, "1.212", 1).await.remove(0);
+    set(
+        &app,
+        &suspended,
+        "SMS_URL",
+        &format!("{}/sms", receiver.base()),
+    )
+    .await;
+    app.database.execute(&format!(
+        "UPDATE numbers SET suspended_at = {} WHERE e164 = '{suspended}'",
+        crate::support::START
+    ));
+    deliver_in(&app, "447700900123", &suspended, "to a suspended number").await;
+    let message = messages(&app).await.remove(0);
+    assert_eq!(message.state, "undeliverable");
+    assert!(message.reason.contains("suspended"), "{message:?}");
+    assert_eq!(
+        message.account_number.as_deref(),
+        Some(app.main.account.account_number.as_str())
+    );
+    let events = app
+        .store
+        .list_events(didhub::domain::events::EventQuery {
+            event_type: Some(didhub::domain::events::EventType::SmsReceived),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "only the held number's message has an event"
+    );
+    let data: serde_json::Value = serde_json::from_str(&events[0].data).unwrap();
+    assert_eq!(data["STATE"], "undeliverable");
     assert!(receiver.received().is_empty());
 }
 
@@ -473,6 +511,10 @@ async fn the_v1_gateway_refuses_and_changes_nothing(backend: Backend) {
     let mine = app.order(&app.main, "1.212", 1).await.remove(0);
     let theirs = app.order(&app.other, "1.212", 1).await.remove(0);
     let london = app.order(&app.main, "44.20", 1).await.remove(0);
+    let suspended = app.order(&app.main, "1.212", 1).await.remove(0);
+    app.database.execute(&format!(
+        "UPDATE numbers SET suspended_at = 1 WHERE e164 = '{suspended}'"
+    ));
     let drained = app.balance(&app.other).await;
     app.store
         .credit(
@@ -511,6 +553,15 @@ async fn the_v1_gateway_refuses_and_changes_nothing(backend: Backend) {
                 ("message", "x"),
             ],
             "DID_NOT_FOUND",
+        ),
+        (
+            &app.main,
+            vec![
+                ("from", &suspended),
+                ("destination", "12125550123"),
+                ("message", "x"),
+            ],
+            "DID_NOT_ACTIVE",
         ),
         (
             &app.main,

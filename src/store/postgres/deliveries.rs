@@ -73,37 +73,20 @@ impl Deliveries for PostgresStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<bool> {
-        let now = self.clock.now();
         let mut client = self.client().await?;
+        let Some(smsid) = record.refused_sms else {
+            // The common case is one statement, no transaction of its own.
+            return mark_attempt(&client, &record).await;
+        };
+        // Kannel finally refused an SMS: the record, the failure and the refund together.
+        let now = self.clock.now();
         let tx = begin(&mut client).await?;
         let outcome = async {
-            let update = tx
-                .prepare_cached(
-                    "UPDATE deliveries SET state = $3, attempts = attempts + 1, due_at_ms = $4,
-                       last_attempt_at_ms = $5, last_error = $6,
-                       lease_until_ms = NULL, lease_token = NULL
-                     WHERE delivery_id = $1 AND lease_token = $2",
-                )
-                .await?;
-            let changed = tx
-                .execute(
-                    &update,
-                    &[
-                        &record.delivery_id,
-                        &record.lease_token,
-                        &record.state.as_str(),
-                        &record.due_at_ms,
-                        &record.attempted_at_ms,
-                        &record.error,
-                    ],
-                )
-                .await?;
-            if changed == 1
-                && let Some(smsid) = record.refused_sms
-            {
+            let changed = mark_attempt(&tx, &record).await?;
+            if changed {
                 super::sms::refuse(&tx, smsid, &record.error, now).await?;
             }
-            Ok(changed == 1)
+            Ok(changed)
         }
         .await;
         finish(tx, outcome).await
@@ -171,6 +154,32 @@ async fn retry(c: &impl GenericClient, delivery_id: i64) -> StoreResult<Delivery
         )
         .await?;
     record_from_row(&row)
+}
+
+/// Writes the attempt if the lease is still `record`'s; whether it was.
+async fn mark_attempt(c: &impl GenericClient, record: &AttemptRecord) -> StoreResult<bool> {
+    let update = c
+        .prepare_cached(
+            "UPDATE deliveries SET state = $3, attempts = attempts + 1, due_at_ms = $4,
+               last_attempt_at_ms = $5, last_error = $6,
+               lease_until_ms = NULL, lease_token = NULL
+             WHERE delivery_id = $1 AND lease_token = $2",
+        )
+        .await?;
+    let changed = c
+        .execute(
+            &update,
+            &[
+                &record.delivery_id,
+                &record.lease_token,
+                &record.state.as_str(),
+                &record.due_at_ms,
+                &record.attempted_at_ms,
+                &record.error,
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
 }
 
 fn claimed_from_row(row: &Row) -> StoreResult<ClaimedDelivery> {
