@@ -20,6 +20,7 @@ on_both_backends!(
     inbound_calls_need_the_token,
     messages_to_numbers_not_active_are_stored_undeliverable,
     sms_url_is_tried_as_often_as_configured_then_failed,
+    sms_url_follows_the_private_target_rule,
     sms_email_goes_out_through_the_smtp_relay,
     sms_phone_forwards_a_paid_message,
     the_v1_gateway_sends_charges_once_and_follows_reports,
@@ -290,6 +291,29 @@ async fn sms_url_is_tried_as_often_as_configured_then_failed(backend: Backend) {
         got.iter().all(|r| r.id == got[0].id),
         "one event id for every attempt"
     );
+}
+
+async fn sms_url_follows_the_private_target_rule(backend: Backend) {
+    let mut policy = sms_policy(None, None);
+    policy.outbound.allow_private_targets = false;
+    let app = TestApp::spawn_with(backend, policy).await;
+    app.stock("1.212", DidType::Geographic, 1).await;
+    let number = app.order(&app.main, "1.212", 1).await.remove(0);
+    let receiver = Receiver::start(Behaviour::Accept).await;
+    set(
+        &app,
+        &number,
+        "SMS_URL",
+        &format!("{}/sms", receiver.base()),
+    )
+    .await;
+    deliver_in(&app, "447700900123", &number, "to the operator's network").await;
+    wait_for_state(&app, messages(&app).await[0].smsid, "failed").await;
+    let failed = app.store.list_deliveries(true, 10).await.unwrap();
+    assert_eq!(failed[0].channel, "sms_url");
+    assert!(failed[0].last_error.contains("private"), "{failed:?}");
+    assert_eq!(failed[0].attempts, 1, "a refused target is not retried");
+    assert!(receiver.received().is_empty());
 }
 
 async fn sms_email_goes_out_through_the_smtp_relay(backend: Backend) {

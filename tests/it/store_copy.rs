@@ -111,7 +111,9 @@ async fn populate(app: &TestApp) {
         })
         .await
         .unwrap();
-    app.store
+    let inbound = app.store.list_sms(None, 1).await.unwrap()[0].smsid;
+    let outbound = app
+        .store
         .send_sms(OutboundSms {
             caller: didhub::domain::Caller {
                 account_number: app.main.account.account_number.clone(),
@@ -125,7 +127,12 @@ async fn populate(app: &TestApp) {
             default_price: Money(1),
         })
         .await
-        .unwrap();
+        .unwrap()
+        .smsid;
+    // Both settle before the copy: no relay fails the e-mail, no Kannel fails (and
+    // refunds) the outbound message.
+    crate::sms::wait_for_state(app, inbound, "failed").await;
+    crate::sms::wait_for_state(app, outbound, "failed").await;
 }
 
 /// The same request, as main (0), sub (1) or other (2), to both servers: answered byte
