@@ -230,6 +230,20 @@ mod tests {
     }
 
     #[test]
+    fn the_file_has_a_kannel_table() {
+        let file: FileConfig = toml::from_str(
+            "smtp_url = \"smtp://127.0.0.1:25\"\nsmtp_from = \"sms@didhub.example\"\n\
+             [kannel]\nsendsms_url = \"http://127.0.0.1:13013/cgi-bin/sendsms\"\n\
+             inbound_token = \"t0k\"\n",
+        )
+        .unwrap();
+        let settings = resolve(&file, &FileConfig::default(), "0.0.0.0:8080").unwrap();
+        assert_eq!(settings.inbound_token.as_deref(), Some("t0k"));
+        assert_eq!(settings.smtp.unwrap().from, "sms@didhub.example");
+        assert!(toml::from_str::<FileConfig>("[kannel]\nsendsms = \"x\"\n").is_err());
+    }
+
+    #[test]
     fn bad_sms_settings_are_refused() {
         let bad = |f: FileConfig| resolve(&f, &FileConfig::default(), "x:1").unwrap_err();
         let token = bad(FileConfig {
