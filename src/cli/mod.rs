@@ -13,6 +13,7 @@ mod number;
 mod output;
 mod progress;
 mod serve;
+mod sms;
 mod store;
 mod webhook;
 
@@ -51,7 +52,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the API server.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create accounts and credit balances.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -83,6 +84,9 @@ enum Command {
     /// Look at and retry webhook deliveries.
     #[command(subcommand)]
     Deliveries(deliveries::DeliveriesCommand),
+    /// SMS: messages both ways, and the SMS price list.
+    #[command(subcommand)]
+    Sms(sms::SmsCommand),
 }
 
 /// Parses the command line, runs the command, prints its report.
@@ -130,7 +134,7 @@ async fn execute(cli: Cli) -> anyhow::Result<Report> {
 async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::Result<Report> {
     let store = open_store(config).await?;
     let report = match command {
-        Command::Serve(args) => serve::run(args, config, store.clone(), json).await,
+        Command::Serve(args) => serve::run(*args, config, store.clone(), json).await,
         Command::Account(command) => account::run(command, store.as_ref()).await,
         Command::Billing(command) => billing::run(command, store.as_ref(), config.billing).await,
         Command::Inventory(command) => inventory::run(command, store.as_ref()).await,
@@ -143,6 +147,7 @@ async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::
             webhook::run(command, store.as_ref(), allow_private).await
         }
         Command::Deliveries(command) => deliveries::run(command, store.as_ref()).await,
+        Command::Sms(command) => sms::run(command, store.as_ref()).await,
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),
             "database is migrated".into(),

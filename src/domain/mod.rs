@@ -21,6 +21,7 @@ pub mod numbering;
 pub mod order;
 pub mod pricing;
 pub mod routing;
+pub mod sms;
 pub mod webhooks;
 
 pub use account::{AccountNumber, Caller};

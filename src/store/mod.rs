@@ -13,6 +13,7 @@ mod fault;
 pub mod postgres;
 mod pricing;
 pub mod rules;
+pub mod sms;
 pub mod sqlite;
 pub mod transfer;
 
@@ -21,6 +22,7 @@ pub use bulk::{BulkInventory, ImportId, StagedOutcome, StagedRow, StockFilter, S
 pub use events::{Deliveries, Events, Idempotency, Webhooks};
 pub use fault::{Fault, FaultReason};
 pub use pricing::{PriceImportSummary, Pricing};
+pub use sms::Sms;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -248,6 +250,7 @@ pub trait Store:
     + Deliveries
     + Idempotency
     + Billing
+    + Sms
 {
     /// Whether the store can take writes now (`GET /ready`): `Err` names what stops it.
     /// Cheap enough to be asked every second; never writes data.

@@ -39,6 +39,7 @@ mod migrate;
 mod order_commit;
 mod orders;
 mod pricing;
+mod sms;
 mod stock;
 pub mod tls;
 mod transfer;

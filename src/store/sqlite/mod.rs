@@ -32,6 +32,7 @@ mod order_terms;
 mod orders;
 mod pricing;
 mod reads;
+mod sms;
 mod stock;
 mod transfer;
 mod webhooks;
