@@ -45,6 +45,13 @@ pub struct FileConfig {
     pub webhook_retry_for: Option<String>,
     pub delivery_concurrency: Option<usize>,
     pub delivery_per_endpoint: Option<usize>,
+    // SMS (`outbound::sms_settings`).
+    pub kannel: Option<crate::outbound::sms_settings::KannelFile>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
+    pub sms_url_attempts: Option<u32>,
+    pub sms_url_retry_secs: Option<u64>,
+    pub sms_default_price: Option<String>,
     // Connections (see `server::limits`).
     pub header_read_timeout_secs: Option<u64>,
     pub keep_alive_timeout_secs: Option<u64>,
@@ -107,7 +114,13 @@ impl Config {
         if max_quantity == 0 {
             return Err("max_quantity must be at least 1".into());
         }
-        let outbound = crate::outbound::settings::resolve(&file, &overrides)?;
+        let listen = overrides
+            .listen
+            .clone()
+            .or(file.listen.clone())
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let mut outbound = crate::outbound::settings::resolve(&file, &overrides)?;
+        outbound.sms = crate::outbound::sms_settings::resolve(&file, &overrides, &listen)?;
         let serving = ServingConfig::resolve(&file, &overrides)?;
         let routing = routing::resolve(file.routing.as_ref(), overrides.routing.as_ref())?;
         let aging_days = overrides
@@ -124,10 +137,7 @@ impl Config {
                 .database
                 .or(file.database)
                 .unwrap_or_else(|| DEFAULT_DATABASE.into()),
-            listen: overrides
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            listen,
             max_quantity,
             request_timeout: Duration::from_secs(
                 overrides

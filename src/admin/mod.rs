@@ -7,6 +7,7 @@ pub mod demo;
 pub mod generate;
 pub mod import;
 pub mod prices;
+pub mod sms_prices;
 
 use crate::domain::DomainError;
 use crate::store::StoreError;

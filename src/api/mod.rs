@@ -7,6 +7,7 @@
 pub mod anveo;
 pub mod auth_cache;
 pub mod form;
+pub mod kannel;
 pub mod long_target;
 pub mod metrics_endpoint;
 pub mod rate_limit;
@@ -120,6 +121,8 @@ pub fn router(state: AppState) -> Router {
             get(anveo::serve_v2).post(anveo::serve_v2_post),
         )
         .route("/api/v1.asp", get(v1::serve_v1_get).post(v1::serve_v1_post))
+        .route("/sms/kannel/inbound", get(kannel::inbound))
+        .route("/sms/kannel/dlr", get(kannel::delivery_report))
         .route("/health", get(health))
         .route("/ready", get(readiness::ready))
         .merge(routing::routes());

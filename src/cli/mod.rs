@@ -14,6 +14,7 @@ mod output;
 mod progress;
 mod routing;
 mod serve;
+mod sms;
 mod store;
 mod webhook;
 
@@ -87,6 +88,9 @@ enum Command {
     /// Routing tokens for the switches' lookups.
     #[command(subcommand)]
     Routing(routing::RoutingCommand),
+    /// SMS: messages both ways, and the SMS price list.
+    #[command(subcommand)]
+    Sms(sms::SmsCommand),
 }
 
 /// Parses the command line, runs the command, prints its report.
@@ -148,6 +152,7 @@ async fn run_on_store(command: Command, config: &Config, json: bool) -> anyhow::
         }
         Command::Deliveries(command) => deliveries::run(command, store.as_ref()).await,
         Command::Routing(command) => routing::run(command, store.as_ref()).await,
+        Command::Sms(command) => sms::run(command, store.as_ref()).await,
         Command::Migrate => Ok(Report::ok(
             serde_json::json!({ "migrated": true }),
             "database is migrated".into(),

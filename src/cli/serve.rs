@@ -16,6 +16,7 @@ use crate::api::metrics_endpoint::MetricsAccess;
 use crate::config::routing::RoutingFile;
 use crate::config::{Config, FileConfig};
 use crate::domain::routing_lookup::RoutingSettings;
+use crate::outbound::sms_settings::KannelFile;
 use crate::server::limits::{ConnectionLimits, connections_for_file_limit, raise_open_file_limit};
 use crate::server::{ServeOptions, serve, shutdown_signal, tls};
 use crate::store::Store;
@@ -94,6 +95,36 @@ pub struct ServeArgs {
     /// The sofia profile of FreeSWITCH bridge legs (default external).
     #[arg(long, env = "DIDHUB_ROUTING_FREESWITCH_PROFILE")]
     routing_freeswitch_profile: Option<String>,
+    /// Kannel's sendsms interface, e.g. http://127.0.0.1:13013/cgi-bin/sendsms.
+    #[arg(long, env = "DIDHUB_KANNEL_SENDSMS_URL")]
+    kannel_sendsms_url: Option<String>,
+    /// The sendsms user's name.
+    #[arg(long, env = "DIDHUB_KANNEL_USERNAME")]
+    kannel_username: Option<String>,
+    /// The sendsms user's password (prefer the environment or the file).
+    #[arg(long, env = "DIDHUB_KANNEL_PASSWORD", hide_env_values = true)]
+    kannel_password: Option<String>,
+    /// The token Kannel's get-url and dlr-url carry (URL-safe characters only).
+    #[arg(long, env = "DIDHUB_KANNEL_INBOUND_TOKEN", hide_env_values = true)]
+    kannel_inbound_token: Option<String>,
+    /// didhub's /sms/kannel/dlr as Kannel reaches it (default: on --listen).
+    #[arg(long, env = "DIDHUB_KANNEL_DLR_URL")]
+    kannel_dlr_url: Option<String>,
+    /// The SMTP relay for SMS_EMAIL, e.g. smtp://127.0.0.1:25.
+    #[arg(long, env = "DIDHUB_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender address of SMS e-mails.
+    #[arg(long, env = "DIDHUB_SMTP_FROM")]
+    smtp_from: Option<String>,
+    /// Attempts of an SMS_URL delivery (default 5).
+    #[arg(long, env = "DIDHUB_SMS_URL_ATTEMPTS")]
+    sms_url_attempts: Option<u32>,
+    /// Seconds between SMS_URL attempts (default 300).
+    #[arg(long, env = "DIDHUB_SMS_URL_RETRY_SECS")]
+    sms_url_retry_secs: Option<u64>,
+    /// The SMS price per part of a country without its own (default 0.01).
+    #[arg(long, env = "DIDHUB_SMS_DEFAULT_PRICE")]
+    sms_default_price: Option<String>,
 }
 
 impl ServeArgs {
@@ -131,6 +162,18 @@ impl ServeArgs {
             webhook_timeout: self.webhook_timeout.clone(),
             webhook_retry_schedule: self.webhook_retry_schedule.clone(),
             webhook_retry_for: self.webhook_retry_for.clone(),
+            kannel: Some(KannelFile {
+                sendsms_url: self.kannel_sendsms_url.clone(),
+                username: self.kannel_username.clone(),
+                password: self.kannel_password.clone(),
+                inbound_token: self.kannel_inbound_token.clone(),
+                dlr_url: self.kannel_dlr_url.clone(),
+            }),
+            smtp_url: self.smtp_url.clone(),
+            smtp_from: self.smtp_from.clone(),
+            sms_url_attempts: self.sms_url_attempts,
+            sms_url_retry_secs: self.sms_url_retry_secs,
+            sms_default_price: self.sms_default_price.clone(),
             ..FileConfig::default()
         })
     }

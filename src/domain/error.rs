@@ -38,6 +38,10 @@ pub enum ErrorCode {
     /// The idempotency key was first used with another action or other parameters.
     IdempotencyKeyReused,
     WebhookNotFound,
+    /// The v1 gateway's `from` is in a country without SMS (`IS_SMS`).
+    SmsNotOffered,
+    /// The DID exists for the caller but is not Active (Suspended): it cannot send.
+    DidNotActive,
 }
 
 impl ErrorCode {
@@ -66,6 +70,8 @@ impl ErrorCode {
             ErrorCode::IdempotentRequestInterrupted => "IDEMPOTENT_REQUEST_INTERRUPTED",
             ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ErrorCode::WebhookNotFound => "WEBHOOK_NOT_FOUND",
+            ErrorCode::SmsNotOffered => "SMS_NOT_OFFERED",
+            ErrorCode::DidNotActive => "DID_NOT_ACTIVE",
         }
     }
 }
@@ -129,7 +135,7 @@ pub enum DomainError {
         requested: u32,
         available: u64,
     },
-    #[error("insufficient funds: the order costs {cost}, the balance is {balance}")]
+    #[error("insufficient funds: it costs {cost}, the balance is {balance}")]
     InsufficientFunds { cost: String, balance: String },
     #[error("DID '{0}' not found")]
     DidNotFound(String),
@@ -139,6 +145,10 @@ pub enum DomainError {
     StateNotFound(String),
     #[error("WEBHOOK_ID '{0}' not found")]
     WebhookNotFound(String),
+    #[error("DID '{e164}' is in {country}, where SMS is not offered")]
+    SmsNotOffered { e164: String, country: String },
+    #[error("DID '{e164}' is {status}; only an Active DID sends SMS")]
+    DidNotActive { e164: String, status: String },
 }
 
 impl DomainError {
@@ -157,6 +167,8 @@ impl DomainError {
             DomainError::CountryNotFound(_) => ErrorCode::CountryNotFound,
             DomainError::StateNotFound(_) => ErrorCode::StateNotFound,
             DomainError::WebhookNotFound(_) => ErrorCode::WebhookNotFound,
+            DomainError::SmsNotOffered { .. } => ErrorCode::SmsNotOffered,
+            DomainError::DidNotActive { .. } => ErrorCode::DidNotActive,
         }
     }
 

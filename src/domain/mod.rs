@@ -22,6 +22,7 @@ pub mod order;
 pub mod pricing;
 pub mod routing;
 pub mod routing_lookup;
+pub mod sms;
 pub mod webhooks;
 
 pub use account::{AccountNumber, Caller};

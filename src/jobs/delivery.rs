@@ -138,7 +138,7 @@ fn start_attempts(
         let task = attempt(
             store.clone(),
             senders.clone(),
-            policy.retry.clone(),
+            policy.schedule(delivery.channel).clone(),
             delivery,
         );
         let handle = in_flight.tasks.spawn(task);
@@ -155,7 +155,8 @@ async fn attempt(
     delivery: ClaimedDelivery,
 ) {
     let outcome = senders.for_channel(delivery.channel).send(&delivery).await;
-    let record = retry.after_attempt(&delivery, &outcome, wall_clock_ms());
+    let mut record = retry.after_attempt(&delivery, &outcome, wall_clock_ms());
+    record.refused_sms = delivery.refused_sms(&record);
     let state = record.state;
     match store.record_attempt(record).await {
         Ok(true) => {}

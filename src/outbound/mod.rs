@@ -1,12 +1,18 @@
 //! Everything that leaves the process over the network: the policy for outbound calls
 //! ([`OutboundPolicy`]: timeouts, retries, concurrency, private targets), the HTTP
 //! client that refuses private addresses after DNS ([`http`]), the check of a target at
-//! registration ([`targets`]), and one [`Sender`] per delivery channel ([`webhook`]).
-//! The delivery worker (`jobs::delivery`) picks the sender by the delivery's channel; a
-//! new channel (SMS_URL, SMTP, Kannel) is a new sender, not a new queue.
+//! registration ([`targets`]), and one [`Sender`] per delivery channel ([`webhook`],
+//! [`sms_url`], [`smtp`] for `SMS_EMAIL`, [`kannel`] for outbound SMS), with the SMS
+//! settings in [`sms_settings`]. The delivery worker (`jobs::delivery`) picks the
+//! sender and the retry schedule by the delivery's channel; a new channel is a new
+//! sender, not a new queue.
 
 pub mod http;
+pub mod kannel;
 pub mod settings;
+pub mod sms_settings;
+pub mod sms_url;
+pub mod smtp;
 pub mod targets;
 pub mod webhook;
 
@@ -31,6 +37,8 @@ pub struct OutboundPolicy {
     pub per_endpoint: usize,
     /// How often an idle worker looks for due deliveries.
     pub poll: Duration,
+    /// Kannel, SMTP, `SMS_URL`'s retries and the default SMS price.
+    pub sms: sms_settings::SmsSettings,
 }
 
 impl Default for OutboundPolicy {
@@ -42,6 +50,7 @@ impl Default for OutboundPolicy {
             concurrency: 32,
             per_endpoint: 4,
             poll: Duration::from_millis(250),
+            sms: sms_settings::SmsSettings::default(),
         }
     }
 }
@@ -52,6 +61,15 @@ impl OutboundPolicy {
     /// back soon.
     pub fn lease(&self) -> Duration {
         self.timeout * 2 + Duration::from_secs(5)
+    }
+
+    /// The retry schedule of a channel: `SMS_URL` has Anveo's (5 attempts, 5 minutes
+    /// apart, `sms_url_*`); webhooks, e-mail and Kannel the webhook schedule.
+    pub fn schedule(&self, channel: Channel) -> &RetrySchedule {
+        match channel {
+            Channel::SmsUrl => &self.sms.sms_url_retry,
+            Channel::Webhook | Channel::SmsEmail | Channel::Kannel => &self.retry,
+        }
     }
 }
 
@@ -65,18 +83,27 @@ pub trait Sender: Send + Sync {
 /// The sender of every channel.
 pub struct Senders {
     webhook: webhook::WebhookSender,
+    sms_url: sms_url::SmsUrlSender,
+    smtp: smtp::SmtpSender,
+    kannel: kannel::KannelSender,
 }
 
 impl Senders {
     pub fn new(policy: &OutboundPolicy) -> Result<Senders, String> {
         Ok(Senders {
             webhook: webhook::WebhookSender::new(policy)?,
+            sms_url: sms_url::SmsUrlSender::new(policy)?,
+            smtp: smtp::SmtpSender::new(policy)?,
+            kannel: kannel::KannelSender::new(policy)?,
         })
     }
 
     pub fn for_channel(&self, channel: Channel) -> &dyn Sender {
         match channel {
             Channel::Webhook => &self.webhook,
+            Channel::SmsUrl => &self.sms_url,
+            Channel::SmsEmail => &self.smtp,
+            Channel::Kannel => &self.kannel,
         }
     }
 }

@@ -56,6 +56,7 @@ pub fn resolve(file: &FileConfig, overrides: &FileConfig) -> Result<OutboundPoli
             "delivery_per_endpoint",
         )?,
         poll: defaults.poll,
+        sms: defaults.sms,
     })
 }
 

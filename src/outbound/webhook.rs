@@ -36,13 +36,8 @@ impl Sender for WebhookSender {
             Ok(url) => url,
             Err(e) => return AttemptOutcome::Permanent(format!("invalid URL: {e}")),
         };
-        // Names are checked by the client's resolver; an address literal never reaches it.
-        let literal = url
-            .host_str()
-            .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-            .and_then(|h| h.parse::<IpAddr>().ok());
-        if !self.allow_private && literal.is_some_and(is_private_address) {
-            return AttemptOutcome::Permanent("refused: a private address".into());
+        if let Some(refused) = refuse_private_literal(&url, self.allow_private) {
+            return refused;
         }
         let body = delivery.event.body();
         let timestamp = SystemTime::now()
@@ -78,8 +73,22 @@ impl Sender for WebhookSender {
     }
 }
 
+/// The refusal of a URL whose host is a private address literal, unless allowed. Names
+/// are checked by the client's resolver; an address literal never reaches it.
+pub(super) fn refuse_private_literal(
+    url: &url::Url,
+    allow_private: bool,
+) -> Option<AttemptOutcome> {
+    let literal = url
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse::<IpAddr>().ok());
+    (!allow_private && literal.is_some_and(is_private_address))
+        .then(|| AttemptOutcome::Permanent("refused: a private address".into()))
+}
+
 /// An error with its causes (reqwest's own text is only the outermost).
-fn describe(error: &reqwest::Error) -> String {
+pub(super) fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -14,6 +14,7 @@ pub mod postgres;
 mod pricing;
 pub mod routes;
 pub mod rules;
+pub mod sms;
 pub mod sqlite;
 pub mod transfer;
 
@@ -23,6 +24,7 @@ pub use events::{Deliveries, Events, Idempotency, Webhooks};
 pub use fault::{Fault, FaultReason};
 pub use pricing::{PriceImportSummary, Pricing};
 pub use routes::Routes;
+pub use sms::Sms;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -251,6 +253,7 @@ pub trait Store:
     + Idempotency
     + Routes
     + Billing
+    + Sms
 {
     /// Whether the store can take writes now (`GET /ready`): `Err` names what stops it.
     /// Cheap enough to be asked every second; never writes data.

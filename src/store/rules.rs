@@ -14,9 +14,9 @@ pub enum LedgerKind {
     Order,
     /// A monthly period of a number (`billing_periods` names it).
     Renewal,
-    /// An outbound SMS's fee.
+    /// An outbound SMS's fee (`ledger.e164` names the sending number).
     Sms,
-    /// Money given back (an SMS the gateway finally refused).
+    /// An outbound SMS's fee given back (Kannel refused it).
     Refund,
 }
 

@@ -251,12 +251,22 @@ fn processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up
             assert_eq!(health.text().await.unwrap().trim(), "OK");
         }
         let store = open(&database.url).await;
-        let migrations = std::fs::read_dir("src/store/postgres/migrations")
+        // The latest version (versions are assigned per feature, so there may be gaps).
+        let latest = std::fs::read_dir("src/store/postgres/migrations")
             .unwrap()
-            .count();
+            .filter_map(|entry| {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                name.strip_prefix('V')?
+                    .split("__")
+                    .next()?
+                    .parse::<i64>()
+                    .ok()
+            })
+            .max()
+            .unwrap();
         assert_eq!(
             store.schema_version().await.unwrap(),
-            migrations as i64,
+            latest,
             "every migration applied"
         );
         let mut expected: Vec<&str> = transfer::TABLES.iter().map(|t| t.name).collect();

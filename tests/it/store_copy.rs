@@ -89,6 +89,50 @@ async fn populate(app: &TestApp) {
         .credit(&app.other.account.account_number, Money(1234), "goodwill")
         .await
         .unwrap();
+    // SMS: a price, a message in (to the number with SMS_EMAIL) and one out.
+    use didhub::domain::sms::{InboundSms, OutboundSms, SmsPrice, count_parts};
+    app.store
+        .import_sms_prices(vec![SmsPrice {
+            country_id: "GB".into(),
+            price: Money(3),
+        }])
+        .await
+        .unwrap();
+    let to = didhub::domain::E164::parse("to", &ny[0]).unwrap();
+    app.store
+        .receive_sms(InboundSms {
+            from: "447700900123".into(),
+            to_raw: ny[0].clone(),
+            to: Some(to.clone()),
+            text: title.into(),
+            smsc: "fake".into(),
+            kannel_id: "k-1".into(),
+            default_price: Money(1),
+        })
+        .await
+        .unwrap();
+    let inbound = app.store.list_sms(None, 1).await.unwrap()[0].smsid;
+    let outbound = app
+        .store
+        .send_sms(OutboundSms {
+            caller: didhub::domain::Caller {
+                account_number: app.main.account.account_number.clone(),
+                parent: None,
+                signature_hash: None,
+            },
+            from: to,
+            to: didhub::domain::E164::parse("to", "447700900123").unwrap(),
+            text: "ж".repeat(80),
+            parts: count_parts(&"ж".repeat(80)),
+            default_price: Money(1),
+        })
+        .await
+        .unwrap()
+        .smsid;
+    // Both settle before the copy: no relay fails the e-mail, no Kannel fails (and
+    // refunds) the outbound message.
+    crate::sms::wait_for_state(app, inbound, "failed").await;
+    crate::sms::wait_for_state(app, outbound, "failed").await;
 }
 
 /// The same request, as main (0), sub (1) or other (2), to both servers: answered byte

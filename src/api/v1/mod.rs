@@ -7,7 +7,11 @@
 //! exactly as on v2/v3 (`apikey` is a USERKEY, `signature` its SIGNATURE), so the same
 //! cache, rules and rate limits apply.
 //!
-//! `action=sms` is the only action; until an SMS gateway (Kannel) is configured it
+//! `action=sms` is the only action: `from` (an Active number of the caller's, or of its
+//! sub-accounts' for a main account, in a country with SMS), `destination` and
+//! `message`; the fee (parts × the destination country's price) is debited in the same
+//! transaction that queues the message for Kannel, and the answer is
+//! `result=success^error=^parts=N^fee=F^smsid=ID`. Without a Kannel `sendsms_url` it
 //! answers `SMS_NOT_CONFIGURED`.
 
 pub mod reply;
@@ -24,7 +28,9 @@ use crate::api::anveo::request::{ApiRequest, MAX_BODY_BYTES};
 use crate::api::anveo::{admission, measure};
 use crate::api::form::{decoded_pairs, form_text, read_body, snippet};
 use crate::api::rate_limit::ClientAddr;
-use crate::domain::{Caller, ErrorCode};
+use crate::domain::sms::address::phone_number;
+use crate::domain::sms::{OutboundSms, message_parts};
+use crate::domain::{Caller, DomainError, ErrorCode};
 
 /// The keys of one v1 call, lower-cased names to values.
 #[derive(Debug, Default)]
@@ -144,7 +150,7 @@ async fn run(
 ) -> Result<Vec<(&'static str, String)>, ApiError> {
     let caller = authenticate(app, client, keys).await?;
     match keys.get("action").unwrap_or("") {
-        action if action.eq_ignore_ascii_case("sms") => send_sms(&caller),
+        action if action.eq_ignore_ascii_case("sms") => send_sms(app, caller, keys).await,
         "" => Err(ApiError::new(
             ErrorCode::UnknownAction,
             "the key action is missing; the v1 gateway serves action=sms",
@@ -177,10 +183,43 @@ async fn authenticate(
         })
 }
 
-/// `action=sms`: no SMS gateway is configured on this server yet.
-fn send_sms(_caller: &Caller) -> Result<Vec<(&'static str, String)>, ApiError> {
-    Err(ApiError::new(
-        ErrorCode::SmsNotConfigured,
-        "SMS sending is not configured on this server; the message was not sent",
-    ))
+/// `action=sms`: checks the parameters, then the store checks the sender, debits the fee
+/// and queues the message, all at once.
+async fn send_sms(
+    app: &AppState,
+    caller: Caller,
+    keys: &V1Keys,
+) -> Result<Vec<(&'static str, String)>, ApiError> {
+    let settings = &app.policy.outbound.sms;
+    if settings.sendsms.is_none() {
+        return Err(ApiError::new(
+            ErrorCode::SmsNotConfigured,
+            "SMS sending is not configured on this server; the message was not sent",
+        ));
+    }
+    let required = |name: &str| {
+        keys.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| DomainError::missing(name))
+    };
+    let from = phone_number("from", required("from")?)?;
+    let to = phone_number("destination", required("destination")?)?;
+    let text = required("message")?;
+    let parts = message_parts("message", text)?;
+    let receipt = app
+        .store
+        .send_sms(OutboundSms {
+            caller,
+            from,
+            to,
+            text: text.to_owned(),
+            parts,
+            default_price: settings.default_price,
+        })
+        .await?;
+    Ok(vec![
+        ("parts", receipt.parts.to_string()),
+        ("fee", receipt.fee.to_string()),
+        ("smsid", receipt.smsid.to_string()),
+    ])
 }

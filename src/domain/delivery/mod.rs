@@ -8,25 +8,39 @@ pub use retry::RetrySchedule;
 
 use super::events::Event;
 
-/// How a delivery leaves the process. Webhooks today; `SMS_URL`, SMTP and Kannel are
-/// further channels of the same queue, each with its own sender.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a delivery leaves the process: each channel has its own sender (`outbound`)
+/// and its own retry schedule, on the same queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
+    /// An event to a webhook (target: the webhook id).
     Webhook,
+    /// An inbound SMS to its number's `SMS_URL` (target: the filled URL).
+    SmsUrl,
+    /// An inbound SMS by e-mail (target: the `SMS_EMAIL` address).
+    SmsEmail,
+    /// An outbound SMS to Kannel's `sendsms` (target: the message's smsid).
+    Kannel,
 }
 
 impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Webhook,
+        Channel::SmsUrl,
+        Channel::SmsEmail,
+        Channel::Kannel,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Webhook => "webhook",
+            Channel::SmsUrl => "sms_url",
+            Channel::SmsEmail => "sms_email",
+            Channel::Kannel => "kannel",
         }
     }
 
     pub fn parse(text: &str) -> Option<Channel> {
-        match text {
-            "webhook" => Some(Channel::Webhook),
-            _ => None,
-        }
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
 
@@ -93,6 +107,18 @@ pub struct ClaimedDelivery {
     pub lease_token: String,
 }
 
+impl ClaimedDelivery {
+    /// The outbound SMS (smsid) that `record` finally fails to hand to Kannel: the
+    /// message then fails and is refunded with the record (`sms.md`).
+    pub fn refused_sms(&self, record: &AttemptRecord) -> Option<i64> {
+        if self.channel == Channel::Kannel && record.state == DeliveryState::Failed {
+            self.target.parse().ok()
+        } else {
+            None
+        }
+    }
+}
+
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
@@ -115,6 +141,9 @@ pub struct AttemptRecord {
     pub attempted_at_ms: i64,
     /// Empty when delivered.
     pub error: String,
+    /// The outbound SMS (smsid) this attempt finally failed to hand to Kannel: it fails
+    /// and is refunded in the same transaction as the record.
+    pub refused_sms: Option<i64>,
 }
 
 /// What a worker asks the queue for.

@@ -13,6 +13,8 @@ pub struct RetrySchedule {
     /// The delay after the first failed attempt, the second, ...; the last repeats.
     pub delays: Vec<Duration>,
     pub give_up_after: Duration,
+    /// At most this many attempts (`None`: as many as `give_up_after` allows).
+    pub max_attempts: Option<u32>,
 }
 
 impl Default for RetrySchedule {
@@ -52,7 +54,17 @@ impl RetrySchedule {
         Ok(RetrySchedule {
             delays,
             give_up_after: parse_duration(give_up_after)?,
+            max_attempts: None,
         })
+    }
+
+    /// `attempts` attempts in all, `every` apart (`SMS_URL`'s policy: 5, 5 minutes).
+    pub fn attempts(attempts: u32, every: Duration) -> RetrySchedule {
+        RetrySchedule {
+            delays: vec![every],
+            give_up_after: Duration::MAX,
+            max_attempts: Some(attempts.max(1)),
+        }
     }
 
     /// The delay after `failed_attempts` failures (1 for the first).
@@ -75,6 +87,7 @@ impl RetrySchedule {
             due_at_ms,
             attempted_at_ms: now_ms,
             error: error.to_owned(),
+            refused_sms: None,
         };
         match outcome {
             AttemptOutcome::Delivered => record(DeliveryState::Delivered, now_ms, ""),
@@ -82,10 +95,13 @@ impl RetrySchedule {
             AttemptOutcome::Retryable(why) => {
                 let delay = self.delay_after(delivery.attempts + 1).as_millis() as i64;
                 let next = now_ms.saturating_add(delay);
-                let deadline = delivery
-                    .first_attempt_at_ms
-                    .saturating_add(self.give_up_after.as_millis() as i64);
-                if next > deadline {
+                let deadline = delivery.first_attempt_at_ms.saturating_add(
+                    i64::try_from(self.give_up_after.as_millis()).unwrap_or(i64::MAX),
+                );
+                let used_up = self
+                    .max_attempts
+                    .is_some_and(|most| delivery.attempts + 1 >= most);
+                if used_up || next > deadline {
                     record(DeliveryState::Failed, now_ms, why)
                 } else {
                     record(DeliveryState::Pending, next, why)

@@ -7,6 +7,7 @@
 //! no backend decides what an event says.
 
 mod filter;
+pub mod sms;
 
 pub use filter::EventFilter;
 

@@ -13,6 +13,7 @@ use crate::domain::delivery::{
     AttemptRecord, Channel, ClaimedDelivery, DeliveryClaim, DeliveryRecord, DeliveryState,
     WebhookTarget,
 };
+use crate::store::sms::check_kannel_retry;
 use crate::store::{Deliveries, StoreError, StoreResult};
 
 /// Leases up to `$4` due rows not to a target in `$5`, and reads them with their event
@@ -72,29 +73,23 @@ impl Deliveries for PostgresStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<bool> {
-        let client = self.client().await?;
-        let update = client
-            .prepare_cached(
-                "UPDATE deliveries SET state = $3, attempts = attempts + 1, due_at_ms = $4,
-                   last_attempt_at_ms = $5, last_error = $6,
-                   lease_until_ms = NULL, lease_token = NULL
-                 WHERE delivery_id = $1 AND lease_token = $2",
-            )
-            .await?;
-        let changed = client
-            .execute(
-                &update,
-                &[
-                    &record.delivery_id,
-                    &record.lease_token,
-                    &record.state.as_str(),
-                    &record.due_at_ms,
-                    &record.attempted_at_ms,
-                    &record.error,
-                ],
-            )
-            .await?;
-        Ok(changed == 1)
+        let mut client = self.client().await?;
+        let Some(smsid) = record.refused_sms else {
+            // The common case is one statement, no transaction of its own.
+            return mark_attempt(&client, &record).await;
+        };
+        // Kannel finally refused an SMS: the record, the failure and the refund together.
+        let now = self.clock.now();
+        let tx = begin(&mut client).await?;
+        let outcome = async {
+            let changed = mark_attempt(&tx, &record).await?;
+            if changed {
+                super::sms::refuse(&tx, smsid, &record.error, now).await?;
+            }
+            Ok(changed)
+        }
+        .await;
+        finish(tx, outcome).await
     }
 
     async fn list_deliveries(
@@ -127,13 +122,24 @@ impl Deliveries for PostgresStore {
 
 async fn retry(c: &impl GenericClient, delivery_id: i64) -> StoreResult<DeliveryRecord> {
     let locked = format!("{RECORD_SELECT} WHERE d.delivery_id = $1 FOR UPDATE OF d");
-    let state = match c.query_opt(&locked, &[&delivery_id]).await? {
-        Some(row) => record_from_row(&row)?.state,
+    let record = match c.query_opt(&locked, &[&delivery_id]).await? {
+        Some(row) => record_from_row(&row)?,
         None => return Err(StoreError::Rejected(format!("no delivery {delivery_id}"))),
     };
-    state
+    record
+        .state
         .check_retry(delivery_id)
         .map_err(StoreError::Rejected)?;
+    if record.channel == Channel::Kannel.as_str() {
+        let message = c
+            .query_opt(
+                "SELECT state FROM sms_messages WHERE sms_id = $1::text::bigint",
+                &[&record.target],
+            )
+            .await?;
+        let state: Option<String> = message.map(|r| r.try_get(0)).transpose()?;
+        check_kannel_retry(delivery_id, state.as_deref())?;
+    }
     c.execute(
         "UPDATE deliveries SET state = 'pending', due_at_ms = 0, first_attempt_at_ms = NULL,
            lease_until_ms = NULL, lease_token = NULL
@@ -148,6 +154,32 @@ async fn retry(c: &impl GenericClient, delivery_id: i64) -> StoreResult<Delivery
         )
         .await?;
     record_from_row(&row)
+}
+
+/// Writes the attempt if the lease is still `record`'s; whether it was.
+async fn mark_attempt(c: &impl GenericClient, record: &AttemptRecord) -> StoreResult<bool> {
+    let update = c
+        .prepare_cached(
+            "UPDATE deliveries SET state = $3, attempts = attempts + 1, due_at_ms = $4,
+               last_attempt_at_ms = $5, last_error = $6,
+               lease_until_ms = NULL, lease_token = NULL
+             WHERE delivery_id = $1 AND lease_token = $2",
+        )
+        .await?;
+    let changed = c
+        .execute(
+            &update,
+            &[
+                &record.delivery_id,
+                &record.lease_token,
+                &record.state.as_str(),
+                &record.due_at_ms,
+                &record.attempted_at_ms,
+                &record.error,
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
 }
 
 fn claimed_from_row(row: &Row) -> StoreResult<ClaimedDelivery> {

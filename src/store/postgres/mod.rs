@@ -40,6 +40,7 @@ mod order_commit;
 mod orders;
 mod pricing;
 mod routes;
+mod sms;
 mod stock;
 pub mod tls;
 mod transfer;

@@ -11,6 +11,7 @@ use crate::domain::delivery::{
     AttemptRecord, Channel, ClaimedDelivery, DeliveryClaim, DeliveryRecord, DeliveryState,
     WebhookTarget,
 };
+use crate::store::sms::check_kannel_retry;
 use crate::store::{Deliveries, StoreError, StoreResult};
 
 /// Due and not leased at `?1`, not to a target of the JSON array `?2`.
@@ -57,6 +58,7 @@ impl Deliveries for SqliteStore {
     }
 
     async fn record_attempt(&self, record: AttemptRecord) -> StoreResult<bool> {
+        let now = self.clock.now();
         self.writer
             .write(move |conn| {
                 let changed = conn
@@ -74,6 +76,11 @@ impl Deliveries for SqliteStore {
                         record.attempted_at_ms,
                         record.error
                     ])?;
+                if changed == 1
+                    && let Some(smsid) = record.refused_sms
+                {
+                    super::sms::refuse(conn, smsid, &record.error, now)?;
+                }
                 Ok(changed == 1)
             })
             .await
@@ -105,12 +112,21 @@ impl Deliveries for SqliteStore {
     async fn retry_delivery(&self, delivery_id: i64) -> StoreResult<DeliveryRecord> {
         self.writer
             .write(move |conn| {
-                let state = load_record(conn, delivery_id)?
-                    .ok_or_else(|| StoreError::Rejected(format!("no delivery {delivery_id}")))?
-                    .state;
-                state
+                let record = load_record(conn, delivery_id)?
+                    .ok_or_else(|| StoreError::Rejected(format!("no delivery {delivery_id}")))?;
+                record
+                    .state
                     .check_retry(delivery_id)
                     .map_err(StoreError::Rejected)?;
+                if record.channel == Channel::Kannel.as_str() {
+                    let message: Option<String> = conn
+                        .prepare_cached(
+                            "SELECT state FROM sms_messages WHERE sms_id = CAST(?1 AS INTEGER)",
+                        )?
+                        .query_row([&record.target], |r| r.get(0))
+                        .optional()?;
+                    check_kannel_retry(delivery_id, message.as_deref())?;
+                }
                 conn.prepare_cached(
                     "UPDATE deliveries SET state = 'pending', due_at_ms = 0,
                        first_attempt_at_ms = NULL, lease_until_ms = NULL, lease_token = NULL

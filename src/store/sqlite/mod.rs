@@ -33,6 +33,7 @@ mod orders;
 mod pricing;
 mod reads;
 mod routes;
+mod sms;
 mod stock;
 mod transfer;
 mod webhooks;

@@ -6,10 +6,12 @@
 #[macro_use]
 pub mod backend;
 mod calls;
+pub mod kannel;
 pub mod keyed;
 pub mod raw;
 pub mod receiver;
 mod setup;
+pub mod smtp;
 mod snapshot;
 pub mod xml;
 
@@ -92,6 +94,35 @@ pub fn test_policy() -> ApiPolicy {
         },
         ..ApiPolicy::default()
     }
+}
+
+/// The token of test servers' Kannel endpoints.
+pub const KANNEL_TOKEN: &str = "kannel-test-token";
+/// A `dlr_url` host that [`TestApp`] replaces with its own address.
+const SELF_HOST: &str = "didhub.invalid";
+
+/// [`test_policy`] with SMS: sending through `sendsms_url` (a test receiver's
+/// `/cgi-bin/sendsms` or a real Kannel), delivery reports to the test server itself,
+/// `SMS_URL` tried 3 times 50 ms apart, and `smtp_url` as the relay when given.
+pub fn sms_policy(sendsms_url: Option<&str>, smtp_url: Option<&str>) -> ApiPolicy {
+    use didhub::outbound::sms_settings::{KannelSendsms, SmtpRelay};
+    let mut policy = test_policy();
+    let sms = &mut policy.outbound.sms;
+    sms.inbound_token = Some(KANNEL_TOKEN.into());
+    sms.sendsms = sendsms_url.map(|url| KannelSendsms {
+        url: url.parse().unwrap(),
+        username: "didhub".into(),
+        password: "kannel-password".into(),
+        dlr_url: format!("http://{SELF_HOST}/sms/kannel/dlr")
+            .parse()
+            .unwrap(),
+    });
+    sms.smtp = smtp_url.map(|url| SmtpRelay {
+        url: url.into(),
+        from: "sms@didhub.example".into(),
+    });
+    sms.sms_url_retry = RetrySchedule::attempts(3, std::time::Duration::from_millis(50));
+    policy
 }
 
 /// Opens (and migrates) a store on `url` with the test clock.
@@ -196,7 +227,14 @@ impl TestApp {
         let scheme = if setup.tls.is_some() { "https" } else { "http" };
         let base_url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = oneshot::channel::<()>();
-        let mut state = AppState::new(store.clone(), setup.policy.clone());
+        let mut policy = setup.policy.clone();
+        // Kannel's delivery reports come back to this server (see `sms_policy`).
+        if let Some(sendsms) = &mut policy.outbound.sms.sendsms
+            && sendsms.dlr_url.host_str() == Some(SELF_HOST)
+        {
+            sendsms.dlr_url = format!("{base_url}/sms/kannel/dlr").parse().unwrap();
+        }
+        let mut state = AppState::new(store.clone(), policy);
         if let Some(limits) = setup.rate_limits {
             state = state.with_rate_limits(limits);
         }

@@ -1,7 +1,9 @@
 //! A real HTTP receiver for webhook tests, started on a loopback port 0 and stopped when
 //! dropped. It records every request, answers as told ([`Behaviour`]), and verifies
 //! signatures with the Standard Webhooks algorithm written here independently of
-//! didhub's own code.
+//! didhub's own code. It also takes `GET /sms` (an `SMS_URL`, the event id from
+//! `X-Didhub-Event-Id`) and `GET /cgi-bin/sendsms` (a stand-in for Kannel's), recording
+//! the query string as the body.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +28,8 @@ pub enum Behaviour {
     FailAll,
     /// Never answers.
     Hang,
+    /// 403 to everything (Kannel refusing a message).
+    Refuse,
 }
 
 /// One request as it arrived.
@@ -60,6 +64,8 @@ impl Receiver {
         }));
         let app = axum::Router::new()
             .route("/hook", post(receive))
+            .route("/sms", axum::routing::get(receive_get))
+            .route("/cgi-bin/sendsms", axum::routing::get(receive_get))
             .with_state(log.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -67,6 +73,11 @@ impl Receiver {
             let _ = axum::serve(listener, app).await;
         });
         Receiver { url, log, server }
+    }
+
+    /// The receiver's base URL (`http://ADDR`).
+    pub fn base(&self) -> &str {
+        self.url.strip_suffix("/hook").unwrap_or(&self.url)
     }
 
     pub fn set(&self, behaviour: Behaviour) {
@@ -100,6 +111,18 @@ impl Drop for Receiver {
     }
 }
 
+/// A `GET`: recorded with its query string as the body and `X-Didhub-Event-Id` as the id.
+async fn receive_get(
+    State(log): State<Arc<Mutex<Log>>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    mut headers: HeaderMap,
+) -> StatusCode {
+    if let Some(id) = headers.get("x-didhub-event-id").cloned() {
+        headers.insert("webhook-id", id);
+    }
+    receive(State(log), headers, Bytes::from(query.unwrap_or_default())).await
+}
+
 async fn receive(
     State(log): State<Arc<Mutex<Log>>>,
     headers: HeaderMap,
@@ -120,6 +143,7 @@ async fn receive(
             Behaviour::FailFirst(_) => (StatusCode::NO_CONTENT, false),
             Behaviour::FailAll => (StatusCode::SERVICE_UNAVAILABLE, false),
             Behaviour::Hang => (StatusCode::NO_CONTENT, true),
+            Behaviour::Refuse => (StatusCode::FORBIDDEN, false),
         };
         log.received.push(Received {
             id: header("webhook-id"),
@@ -135,6 +159,15 @@ async fn receive(
         std::future::pending::<()>().await;
     }
     answer
+}
+
+impl Received {
+    /// The decoded query parameters of a `GET` (its body).
+    pub fn query(&self) -> std::collections::HashMap<String, String> {
+        url::form_urlencoded::parse(self.body.as_bytes())
+            .into_owned()
+            .collect()
+    }
 }
 
 /// Standard Webhooks verification: the base64 of HMAC-SHA256 keyed with the bytes of

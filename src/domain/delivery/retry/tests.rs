@@ -67,3 +67,26 @@ fn success_and_permanent_failures_end_the_delivery() {
     let failed = schedule.after_attempt(&delivery(0, 0), &refused, 9);
     assert_eq!(failed.state, DeliveryState::Failed);
 }
+
+#[test]
+fn a_counted_schedule_fails_after_its_last_attempt() {
+    let schedule = RetrySchedule::attempts(5, Duration::from_secs(300));
+    let failed = AttemptOutcome::Retryable("HTTP 500".into());
+    for attempts in 0..4 {
+        let record = schedule.after_attempt(&delivery(attempts, 0), &failed, 1_000);
+        assert_eq!(
+            record.state,
+            DeliveryState::Pending,
+            "attempt {}",
+            attempts + 1
+        );
+        assert_eq!(record.due_at_ms, 301_000);
+    }
+    let record = schedule.after_attempt(&delivery(4, 0), &failed, 1_000);
+    assert_eq!(
+        record.state,
+        DeliveryState::Failed,
+        "the fifth attempt is the last"
+    );
+    assert_eq!(record.error, "HTTP 500");
+}
