@@ -4,6 +4,7 @@
 //! release after the grace days and aging; two runs at once charging every period once;
 //! a `billing run` killed with SIGKILL half way and run again; `check` after each.
 
+mod cli;
 mod concurrent;
 mod dates;
 
@@ -22,8 +23,6 @@ on_both_backends!(
     a_credit_reactivates_suspended_numbers_charging_only_the_owed_periods,
     an_unpaid_number_is_released_after_the_grace_days_and_ages_back_to_stock,
     a_moved_number_keeps_its_anchor_and_a_canceled_one_is_not_renewed,
-    the_cli_runs_previews_and_states_the_ledger,
-    bad_billing_input_is_refused_and_changes_nothing,
 );
 
 /// 1.312 under SU: SETUP100 249 + MONTHLY100 149.
@@ -96,7 +95,7 @@ async fn events_of(app: &TestApp, event_type: EventType) -> Vec<serde_json::Valu
 }
 
 /// Orders on 2027-01-10; the first renewal is due 2027-02-10.
-async fn five_numbers_paying_for_three(app: &TestApp) -> (CreatedAccount, Vec<String>) {
+pub async fn five_numbers_paying_for_three(app: &TestApp) -> (CreatedAccount, Vec<String>) {
     set_clock(app, at("2027-01-10T09:30:00Z"));
     app.stock("1.312", DidType::Geographic, 5).await;
     let who = account_with(
@@ -376,118 +375,4 @@ async fn a_moved_number_keeps_its_anchor_and_a_canceled_one_is_not_renewed(backe
     let moved = statuses(&app, &app.sub).await;
     assert_eq!(moved[&numbers[0]], ("Active".into(), "2027-07-31".into()));
     assert_clean(&app).await;
-}
-
-async fn the_cli_runs_previews_and_states_the_ledger(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let (who, _) = five_numbers_paying_for_three(&app).await;
-    let url = &app.database.url;
-    let (ok, preview) = crate::cli::didhub_json(
-        &app.database,
-        &["billing", "preview", "--as-of", "2027-02-10"],
-    );
-    assert!(ok, "{preview}");
-    assert_eq!(
-        (preview["renewed"].as_u64(), preview["suspended"].as_u64()),
-        (Some(3), Some(2))
-    );
-    assert!(app.store.audit().await.unwrap().is_empty());
-    assert_eq!(
-        app.balance(&who).await,
-        Money(3 * MONTHLY),
-        "a preview changes nothing"
-    );
-    let (ok, run) = crate::cli::didhub_json(
-        &app.database,
-        &["billing", "run", "--as-of", "2027-02-10T00:00:00Z"],
-    );
-    assert!(ok, "{run}");
-    assert_eq!(run["renewed"], 3);
-    assert_eq!(run["suspended"], 2);
-    assert_eq!(run["charged100"], 3 * MONTHLY);
-    let account = who.account.account_number.to_string();
-    let (ok, statement) =
-        crate::cli::didhub_json(&app.database, &["account", "statement", &account]);
-    assert!(ok, "{statement}");
-    let lines = statement["lines"].as_array().unwrap();
-    let kinds: Vec<_> = lines.iter().map(|l| l["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["credit", "order", "renewal", "renewal", "renewal"]);
-    assert_eq!(lines[2]["amount100"], -MONTHLY);
-    assert!(lines[2]["e164"].is_string());
-    assert_eq!(statement["closing_balance100"], 0);
-    assert_eq!(
-        statement["closing_balance100"].as_i64(),
-        Some(app.balance(&who).await.minor()),
-        "the last balance is ACCOUNT.GETBALANCE's"
-    );
-    let (ok, window) = crate::cli::didhub_json(
-        &app.database,
-        &[
-            "account",
-            "statement",
-            &account,
-            "--from",
-            "2027-02-01",
-            "--to",
-            "2027-02-28",
-        ],
-    );
-    assert!(ok, "{window}");
-    assert_eq!(window["lines"].as_array().unwrap().len(), 3);
-    assert_eq!(window["opening_balance100"], 3 * MONTHLY);
-    let e164 = lines[2]["e164"].as_str().unwrap();
-    let shown = crate::cli::didhub(url, &["number", "show", e164]);
-    let text = String::from_utf8_lossy(&shown.stdout);
-    assert!(text.contains("status Active"), "{text}");
-    assert!(
-        text.contains("paid until 2027-03-10  periods paid 2"),
-        "{text}"
-    );
-    assert!(text.contains("renewed"), "{text}");
-}
-
-async fn bad_billing_input_is_refused_and_changes_nothing(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let (who, _) = five_numbers_paying_for_three(&app).await;
-    let before = app.snapshot().await;
-    for args in [
-        &["billing", "run", "--as-of", "next tuesday"][..],
-        &["billing", "preview", "--as-of", "2027-02-30"],
-        &["account", "statement", "not-an-account"],
-        &[
-            "account",
-            "statement",
-            &who.account.account_number.to_string(),
-            "--from",
-            "soon",
-        ],
-    ] {
-        let (ok, answer) = crate::cli::didhub_json(&app.database, args);
-        assert!(!ok, "{args:?}: {answer}");
-        assert!(
-            answer["error"].as_str().is_some_and(|e| !e.is_empty()),
-            "{answer}"
-        );
-    }
-    let (ok, answer) =
-        crate::cli::didhub_json(&app.database, &["account", "statement", "999999999"]);
-    assert!(!ok);
-    assert!(
-        answer["error"].as_str().unwrap().contains("999999999"),
-        "{answer}"
-    );
-    let sub = app.sub.account.account_number.to_string();
-    let (ok, answer) = crate::cli::didhub_json(&app.database, &["account", "statement", &sub]);
-    assert!(!ok);
-    assert!(
-        answer["error"].as_str().unwrap().contains("sub-account"),
-        "{answer}"
-    );
-    let reply = app
-        .v3_as(&who, "DID.LIST", &[("FILTER.STATUS", "Paused")])
-        .await;
-    reply.assert_error("INVALID_PARAMETER");
-    let message = reply.error_message.clone().unwrap_or_default();
-    assert!(message.contains("FILTER.STATUS"), "{message}");
-    assert_eq!(app.snapshot().await, before);
 }

@@ -25,9 +25,9 @@ use super::lifecycle::{reload, retire};
 use super::{PostgresStore, begin, begin_snapshot, finish};
 use crate::domain::billing::{BillingPolicy, BillingSummary, DueNumber, Renewal, decide};
 use crate::domain::events::{Event, EventType};
-use crate::domain::{AccountNumber, DomainError, Money, Timestamp};
+use crate::domain::{AccountNumber, Money, Timestamp};
 use crate::store::billing::{
-    DUE_SELECT, DueCandidate, DueCursor, DueQueue, Statement, StatementLine, period_detail,
+    DUE_SELECT, DueCandidate, DueCursor, DueQueue, Statement, period_detail,
 };
 use crate::store::rules::Retirement;
 use crate::store::{Billing, StoreError, StoreResult};
@@ -123,7 +123,7 @@ impl Billing for PostgresStore {
     ) -> StoreResult<Statement> {
         let mut client = self.client().await?;
         let tx = begin_snapshot(&mut client).await?;
-        let outcome = statement(&tx, account.as_str(), from, to).await;
+        let outcome = super::statement::statement(&tx, account.as_str(), from, to).await;
         finish(tx, outcome).await
     }
 }
@@ -351,7 +351,8 @@ async fn history_row(
 
 /// Renews the Suspended numbers of `payer` that its balance now pays for, a period at a
 /// time in the run's (`PAID_UNTIL`, `E164`) order, so the oldest owed period is always
-/// charged first: a credit's reactivations, in the credit's transaction (which already holds the account's row). Numbers another
+/// charged first: a credit's reactivations, in the credit's transaction (which already
+/// holds the account's row). Numbers another
 /// transaction holds are left to the renewal run. Suspends and releases nothing.
 pub(super) async fn reactivate_suspended(
     c: &impl GenericClient,
@@ -387,59 +388,4 @@ pub(super) async fn reactivate_suspended(
         }
     }
     Ok(summary)
-}
-
-async fn statement(
-    c: &impl GenericClient,
-    number: &str,
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
-) -> StoreResult<Statement> {
-    let parent = c
-        .query_opt(
-            "SELECT parent_account_number FROM accounts WHERE account_number = $1",
-            &[&number],
-        )
-        .await?;
-    let Some(parent) = parent else {
-        return Err(DomainError::AccountNotFound(number.to_owned()).into());
-    };
-    if let Some(main) = parent.try_get::<_, Option<String>>(0)? {
-        return Err(StoreError::Rejected(format!(
-            "account {number} is a sub-account; its ledger is its main account {main}'s"
-        )));
-    }
-    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
-    let opening: i64 = c
-        .query_one(
-            "SELECT COALESCE(SUM(amount100), 0)::bigint FROM ledger
-             WHERE account_number = $1 AND created_at < $2",
-            &[&number, &from],
-        )
-        .await?
-        .try_get(0)?;
-    let rows = c
-        .query(
-            "SELECT entry_id, created_at, kind, amount100, order_id, e164, memo FROM ledger
-             WHERE account_number = $1 AND created_at >= $2 AND created_at <= $3
-             ORDER BY entry_id",
-            &[&number, &from, &to],
-        )
-        .await?;
-    let lines = rows
-        .iter()
-        .map(|r| {
-            Ok(StatementLine {
-                entry_id: r.try_get(0)?,
-                at: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                amount100: r.try_get(3)?,
-                balance100: 0,
-                order_id: r.try_get(4)?,
-                e164: r.try_get(5)?,
-                memo: r.try_get(6)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Statement::from_lines(number, opening, lines))
 }

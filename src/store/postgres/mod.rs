@@ -41,6 +41,7 @@ mod orders;
 mod pricing;
 mod routes;
 mod sms;
+mod statement;
 mod stock;
 pub mod tls;
 mod transfer;

@@ -34,6 +34,7 @@ mod pricing;
 mod reads;
 mod routes;
 mod sms;
+mod statement;
 mod stock;
 mod transfer;
 mod webhooks;
