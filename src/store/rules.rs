@@ -242,6 +242,14 @@ pub fn order_total(
     Ok(total)
 }
 
+/// The memo of an order's debit: this and the order id (`order 42`).
+pub const ORDER_MEMO_PREFIX: &str = "order ";
+
+/// The memo of order `order_id`'s debit.
+pub fn order_memo(order_id: i64) -> String {
+    format!("{ORDER_MEMO_PREFIX}{order_id}")
+}
+
 /// INSUFFICIENT_FUNDS for an order of `cost` against `balance`.
 pub fn insufficient_funds(cost: Money, balance: Money) -> StoreError {
     DomainError::InsufficientFunds {

@@ -1,7 +1,7 @@
 //! No number is ever sold twice and no balance goes below zero: many parallel orders
 //! against a small stock or a small balance. On PostgreSQL, also what row locks mean for
-//! orders: a real order skips numbers another order holds, a dry run neither waits nor
-//! locks.
+//! orders: a real order takes free numbers without waiting and waits for held ones only
+//! when the free ones are too few; a dry run neither waits nor locks.
 
 use std::collections::HashSet;
 
@@ -14,7 +14,7 @@ on_both_backends!(
     multi_thread: sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty,
     forty_parallel_orders_with_money_for_ten_buy_exactly_ten,
 );
-on_postgres!(multi_thread: orders_skip_numbers_another_order_holds_and_dry_runs_lock_nothing);
+on_postgres!(multi_thread: orders_take_free_numbers_at_once_and_wait_only_when_too_few_are_free);
 
 async fn sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -106,11 +106,13 @@ async fn forty_parallel_orders_with_money_for_ten_buy_exactly_ten(backend: Backe
 }
 
 /// An order in flight holds its numbers (here: a transaction of the test's own holding
-/// the lowest number): a real order takes the next free ones without waiting, a dry run
-/// still sees every available number, and a rollback puts the held one back.
-async fn orders_skip_numbers_another_order_holds_and_dry_runs_lock_nothing() {
+/// one of three): a real order takes a free one without waiting and a dry run still sees
+/// every available number; an order that needs more than the free ones waits for the held
+/// one instead of answering NOT_ENOUGH_STOCK, and gets it when its holder gives it back.
+async fn orders_take_free_numbers_at_once_and_wait_only_when_too_few_are_free() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let stock = app.stock("1.212", DidType::Geographic, 3).await;
+    let all: Vec<String> = stock.iter().map(|e| e.to_string()).collect();
     let (mut holder, connection) =
         tokio_postgres::connect(&app.database.url, tokio_postgres::NoTls)
             .await
@@ -120,7 +122,7 @@ async fn orders_skip_numbers_another_order_holds_and_dry_runs_lock_nothing() {
     in_flight
         .execute(
             "SELECT 1 FROM numbers WHERE e164 = $1 FOR UPDATE",
-            &[&stock[0].as_str()],
+            &[&all[1].as_str()],
         )
         .await
         .unwrap();
@@ -140,30 +142,60 @@ async fn orders_skip_numbers_another_order_holds_and_dry_runs_lock_nothing() {
             .await
         }
     };
-    let all: Vec<String> = stock.iter().map(|e| e.to_string()).collect();
     let rehearsal = order("3", "TRUE").await;
     assert_eq!(rehearsal.assert_success().did_attr("E164"), all);
+    // Answered while the lock is held: it did not wait.
     let real = order("1", "FALSE").await;
-    assert_eq!(real.assert_success().did_attr("E164"), [all[1].as_str()]);
-    let short = order("2", "FALSE").await;
-    short.assert_error("NOT_ENOUGH_STOCK");
-    assert!(
-        short
-            .error_message
-            .as_deref()
-            .unwrap()
-            .contains("1 available"),
-        "{}",
-        short.raw
-    );
+    let first = real.assert_success().did_attr("E164");
+    assert_eq!(first.len(), 1);
+    assert_ne!(first[0], all[1], "the held number is skipped");
 
-    in_flight.rollback().await.unwrap();
-    let after = order("2", "FALSE").await;
-    assert_eq!(
-        after.assert_success().did_attr("E164"),
-        [all[0].as_str(), all[2].as_str()]
+    // Two wanted, one free: the order waits for the held one.
+    let give_back = async {
+        wait_until_an_order_waits_for_a_lock(&app.database.url).await;
+        in_flight.rollback().await.unwrap();
+    };
+    let (after, ()) = tokio::join!(order("2", "FALSE"), give_back);
+    let mut bought = after.assert_success().did_attr("E164");
+    bought.extend(first);
+    bought.sort();
+    assert_eq!(bought, all, "every number sold once");
+
+    let empty = order("1", "FALSE").await;
+    empty.assert_error("NOT_ENOUGH_STOCK");
+    assert!(
+        empty.error_message.as_deref().unwrap().contains("0 available"),
+        "{}",
+        empty.raw
     );
     drop(holder);
     let _ = driver.await;
     assert_eq!(app.store.audit().await.unwrap(), vec![]);
+}
+
+/// Polls PostgreSQL until a didhub connection of this database waits for a row lock.
+async fn wait_until_an_order_waits_for_a_lock(url: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    for _ in 0..500 {
+        let waiting: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND application_name = 'didhub'
+                   AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            drop(client);
+            let _ = driver.await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no order waited for the held number");
 }

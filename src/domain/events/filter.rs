@@ -48,6 +48,20 @@ impl EventFilter {
         Ok(EventFilter { patterns })
     }
 
+    /// Every stored pattern that takes events of `event_type` (`*`, the type itself, and
+    /// `prefix.*` for each prefix of its name), so a store can select the subscribed
+    /// webhooks by the patterns they hold: a webhook receives the event exactly when one
+    /// of its patterns is in this list (the same answer as [`EventFilter::matches`]).
+    pub fn patterns_matching(event_type: EventType) -> Vec<String> {
+        let name = event_type.as_str();
+        let mut patterns = vec!["*".to_owned(), name.to_owned()];
+        patterns.extend(
+            name.match_indices('.')
+                .map(|(at, _)| format!("{}.*", &name[..at])),
+        );
+        patterns
+    }
+
     /// Whether an event of this type goes to the webhook.
     pub fn matches(&self, event_type: EventType) -> bool {
         let name = event_type.as_str();

@@ -78,3 +78,29 @@ fn filters_take_types_and_prefixes() {
     }
     assert_eq!(EventType::parse("T", "did.moved"), Ok(EventType::DidMoved));
 }
+
+#[test]
+fn the_patterns_matching_a_type_are_exactly_those_whose_filter_takes_it() {
+    // Every pattern a webhook can store: `*`, each type, each prefix.
+    let mut stored: Vec<String> = vec!["*".into()];
+    for t in EventType::ALL {
+        let name = t.as_str();
+        stored.push(name.into());
+        stored.push(format!("{}.*", name.split('.').next().unwrap()));
+    }
+    for t in EventType::ALL {
+        let matching = EventFilter::patterns_matching(t);
+        for pattern in &stored {
+            let filter = EventFilter::parse("EVENTS", pattern).unwrap();
+            assert_eq!(
+                filter.matches(t),
+                matching.contains(pattern),
+                "{pattern} and {t}"
+            );
+        }
+    }
+    assert_eq!(
+        EventFilter::patterns_matching(EventType::DidOrdered),
+        ["*", "did.ordered", "did.*"]
+    );
+}

@@ -36,7 +36,6 @@ mod ledger;
 mod lifecycle;
 mod listings;
 mod migrate;
-mod order_commit;
 mod orders;
 mod pricing;
 mod routes;

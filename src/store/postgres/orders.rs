@@ -1,44 +1,57 @@
-//! Placing orders: one READ COMMITTED transaction picks the numbers, assigns them,
-//! records the order, its lines and the numbers' history, debits the main account
-//! through the ledger and writes one `did.ordered` event per number; any failure rolls
-//! all of it back.
+//! Placing orders in one round trip: a real order or a dry run (TEST=TRUE) is one call of
+//! `didhub_place_order` (migration V13), which checks, picks, writes and debits in the
+//! one statement, so it commits or rolls back as a whole.
 //!
-//! [`plan_order`] resolves the holder, area, type, price, the numbers and the cost, and
-//! fails with the customer's error, in the SQLite store's order (holder, area, type, plan,
-//! stock, funds). A real order locks the numbers it picks with `FOR UPDATE SKIP LOCKED`:
-//! orders running at the same moment, in this process or another, each get different
-//! numbers without waiting for one another. A dry run (TEST=TRUE) plans in a read-only
-//! snapshot and locks nothing. A real order then writes itself ([`commit_order`]).
+//! What the function cannot decide for itself comes from the domain, here: the event data
+//! of each number (all of the DID's attributes that do not depend on the database, from
+//! [`Event::did`]; the function adds the area, price, routing, E164 and order id it read),
+//! the webhook patterns that take a `did.ordered` ([`EventFilter::patterns_matching`]),
+//! the ledger's kind and memo, and the first period's end. A customer error comes back
+//! as an SQLSTATE of class DH and becomes the [`DomainError`] of the same name; nothing
+//! was changed. A deadlock (possible only when stock runs out under concurrent orders,
+//! while they wait for each other's numbers) is retried.
+//!
+//! The pick rule (`docs/API.md`): from a random point of the area's available range,
+//! upwards and wrapping, skipping numbers that concurrent orders hold.
 
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
 
-use super::accounts::account_in_tree;
-use super::dids::stored_e164;
-use super::events::record_events;
-use super::order_commit::commit_order;
-use super::{PostgresStore, begin, begin_snapshot, finish};
-use crate::domain::events::order_events;
+use super::PostgresStore;
+use super::dids::{stored_account_number, stored_e164};
+use super::ledger::LedgerKind;
+use crate::domain::delivery::Channel;
+use crate::domain::events::{Event, EventFilter, EventType, new_id};
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
-use crate::domain::{DomainError, E164, Money, Timestamp};
-use crate::store::rules::order_total;
-use crate::store::{Orders, StoreResult};
+use crate::domain::{DomainError, E164, Money, Routing, Timestamp, billing};
+use crate::store::rules::{ORDER_MEMO_PREFIX, insufficient_funds};
+use crate::store::{Orders, StoreError, StoreResult};
+
+/// How many times an order that lost a deadlock is tried again.
+const DEADLOCK_RETRIES: u32 = 3;
+
+const PLACE_ORDER: &str = "SELECT * FROM didhub_place_order(
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text::jsonb, $17, $18)";
 
 #[async_trait]
 impl Orders for PostgresStore {
     async fn place_order(&self, request: OrderRequest) -> StoreResult<OrderReceipt> {
-        let mut client = self.client().await?;
+        let client = self.client().await?;
         let now = self.clock.now();
-        if request.dry_run {
-            let snapshot = begin_snapshot(&mut client).await?;
-            let outcome = plan_order(&snapshot, &request, Pick::Look)
-                .await
-                .map(|plan| plan.receipt(&request, None, now));
-            return finish(snapshot, outcome).await;
+        let mut retries = 0;
+        loop {
+            match place(&client, &request, now).await {
+                Err(e) if e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+                    && retries < DEADLOCK_RETRIES =>
+                {
+                    retries += 1;
+                }
+                Err(e) => return Err(order_error(e, &request)),
+                Ok(row) => return receipt(&row, &request, now),
+            }
         }
-        let tx = begin(&mut client).await?;
-        let outcome = place(&tx, &request, now).await;
-        finish(tx, outcome).await
     }
 }
 
@@ -46,126 +59,123 @@ async fn place(
     c: &impl GenericClient,
     request: &OrderRequest,
     now: Timestamp,
-) -> StoreResult<OrderReceipt> {
-    let plan = plan_order(c, request, Pick::Lock).await?;
-    let order_id = commit_order(c, request, &plan, now).await?;
-    let receipt = plan.receipt(request, Some(order_id), now);
-    record_events(c, &order_events(&receipt.dids, &plan.payer, order_id, now)).await?;
-    Ok(receipt)
+) -> Result<Row, tokio_postgres::Error> {
+    let quantity = i32::try_from(request.quantity).unwrap_or(i32::MAX);
+    let event_ids: Vec<String> = if request.dry_run {
+        Vec::new()
+    } else {
+        (0..request.quantity).map(|_| new_id("evt_")).collect()
+    };
+    let patterns = EventFilter::patterns_matching(EventType::DidOrdered);
+    let statement = c.prepare_cached(PLACE_ORDER).await?;
+    c.query_one(
+        &statement,
+        &[
+            &request.caller.account_number.as_str(),
+            &request.caller.is_main(),
+            &request.holder.as_str(),
+            &request.area_id.as_str(),
+            &request.did_type.as_str(),
+            &request.rate_plan_id.as_str(),
+            &quantity,
+            &request.title,
+            &now,
+            &billing::due(now, 1),
+            &request.dry_run,
+            &LedgerKind::Order.as_str(),
+            &ORDER_MEMO_PREFIX,
+            &EventType::DidOrdered.as_str(),
+            &event_ids,
+            &event_template(request, now),
+            &patterns,
+            &Channel::Webhook.as_str(),
+        ],
+    )
+    .await
 }
 
-/// How the numbers are picked: locked for a real order, only looked at for a dry run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pick {
-    Lock,
-    Look,
+/// The data of the order's `did.ordered` events as far as it does not depend on the
+/// database: the domain's event of a DID with this order's terms, in which the function
+/// replaces the values it reads (the E164, area, country, price, routing and order id).
+fn event_template(request: &OrderRequest, now: Timestamp) -> String {
+    let placeholder = E164::parse("E164", "10000000").expect("eight digits are an E164");
+    let plan = OrderPlan {
+        payer: request.holder.clone(),
+        routing: Routing::default(),
+        country_name: String::new(),
+        area_name: String::new(),
+        area_code: String::new(),
+        monthly: Money::ZERO,
+        setup: Money::ZERO,
+        numbers: vec![placeholder],
+        total: Money::ZERO,
+    };
+    let receipt = plan.receipt(request, Some(0), now);
+    Event::did(EventType::DidOrdered, &receipt.dids[0], &plan.payer, Some(0), now).data
 }
 
-/// Everything an order needs to know about its area, type and plan, in one round trip:
-/// the area's and country's names, whether the area sells the type, and the plan's price
-/// there (the area's own, else the country's default for the type, as in
-/// `pricing::AREA_PLANS`). No row: unknown area. The SQLite store's query.
-const ORDER_TERMS: &str = "
-    SELECT a.name, a.area_code, c.name,
-           EXISTS (SELECT 1 FROM area_did_types t WHERE t.area_id = a.area_id AND t.did_type = $2),
-           COALESCE(ap.monthly100, cp.monthly100), COALESCE(ap.setup100, cp.setup100)
-    FROM areas a
-    JOIN countries c ON c.country_id = a.country_id
-    LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = $3
-    LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = $2
-                               AND cp.rate_plan_id = $3
-    WHERE a.area_id = $1";
+/// The receipt from the function's row.
+fn receipt(row: &Row, request: &OrderRequest, now: Timestamp) -> StoreResult<OrderReceipt> {
+    let numbers: Vec<String> = row.try_get("numbers")?;
+    let plan = OrderPlan {
+        payer: stored_account_number(row.try_get("payer")?)?,
+        routing: Routing {
+            sms_url: row.try_get("sms_url")?,
+            sms_email: row.try_get("sms_email")?,
+            sms_phone: row.try_get("sms_phone")?,
+            call_forward_type: row.try_get("call_forward_type")?,
+            call_forward_to: row.try_get("call_forward_to")?,
+        },
+        country_name: row.try_get("country_name")?,
+        area_name: row.try_get("area_name")?,
+        area_code: row.try_get("area_code")?,
+        monthly: Money(row.try_get("monthly100")?),
+        setup: Money(row.try_get("setup100")?),
+        numbers: numbers
+            .iter()
+            .map(|n| stored_e164(n))
+            .collect::<StoreResult<_>>()?,
+        total: Money(row.try_get("total100")?),
+    };
+    let order_id: Option<i64> = row.try_get("order_id")?;
+    Ok(plan.receipt(request, order_id, now))
+}
 
-async fn plan_order(
-    c: &impl GenericClient,
-    request: &OrderRequest,
-    pick: Pick,
-) -> StoreResult<OrderPlan> {
-    let holder = account_in_tree(c, &request.caller, &request.holder).await?;
-
-    let area_id = request.area_id.as_str();
-    let plan = request.rate_plan_id.as_str();
-    let terms = c.prepare_cached(ORDER_TERMS).await?;
-    let terms = c
-        .query_opt(&terms, &[&area_id, &request.did_type.as_str(), &plan])
-        .await?
-        .ok_or_else(|| DomainError::AreaNotFound(area_id.to_owned()))?;
-    let (area_name, area_code, country_name): (String, String, String) =
-        (terms.try_get(0)?, terms.try_get(1)?, terms.try_get(2)?);
-    if !terms.try_get::<_, bool>(3)? {
-        return Err(DomainError::DidTypeNotOffered {
-            area_id: area_id.to_owned(),
+/// The customer's error for a DH exception of the function; any other error as it is.
+fn order_error(e: tokio_postgres::Error, request: &OrderRequest) -> StoreError {
+    let Some((code, detail)) = e
+        .as_db_error()
+        .map(|db| (db.code().clone(), db.detail().unwrap_or_default().to_owned()))
+    else {
+        return e.into();
+    };
+    let detail = detail.as_str();
+    let count = |text: &str| text.parse::<i64>().unwrap_or_default();
+    let area_id = request.area_id.to_string();
+    let error = match code.code() {
+        "DH001" => DomainError::AccountNotFound(request.holder.to_string()),
+        "DH002" => DomainError::AreaNotFound(area_id),
+        "DH003" => DomainError::DidTypeNotOffered {
+            area_id,
             did_type: request.did_type.to_string(),
-        }
-        .into());
-    }
-    let price: (Option<i64>, Option<i64>) = (terms.try_get(4)?, terms.try_get(5)?);
-    let (Some(monthly), Some(setup)) = price else {
-        return Err(DomainError::RatePlanNotFound {
-            area_id: area_id.to_owned(),
-            rate_plan_id: plan.to_owned(),
-        }
-        .into());
-    };
-    let (monthly, setup) = (Money(monthly), Money(setup));
-
-    let numbers = pick_available(c, request, pick).await?;
-    if numbers.len() < request.quantity as usize {
-        return Err(DomainError::NotEnoughStock {
-            area_id: area_id.to_owned(),
+        },
+        "DH004" => DomainError::RatePlanNotFound {
+            area_id,
+            rate_plan_id: request.rate_plan_id.to_string(),
+        },
+        "DH005" => DomainError::NotEnoughStock {
+            area_id,
             requested: request.quantity,
-            available: numbers.len() as u64,
+            available: count(detail) as u64,
+        },
+        "DH006" => {
+            let (cost, balance) = detail.split_once(' ').unwrap_or_default();
+            return insufficient_funds(Money(count(cost)), Money(count(balance)));
         }
-        .into());
-    }
-
-    let total = order_total(monthly, setup, request.quantity, holder.balance)?;
-
-    Ok(OrderPlan {
-        payer: holder.payer().clone(),
-        routing: holder.default_routing,
-        country_name,
-        area_name,
-        area_code,
-        monthly,
-        setup,
-        numbers,
-        total,
-    })
-}
-
-/// The first QUANTITY available numbers in ascending E164 order (for a real order, the
-/// first that no concurrent order holds, locked until this one ends). Fewer come back
-/// when fewer are free, which is then exactly how many are available to this order.
-async fn pick_available(
-    c: &impl GenericClient,
-    request: &OrderRequest,
-    pick: Pick,
-) -> StoreResult<Vec<E164>> {
-    let lock = match pick {
-        Pick::Lock => " FOR UPDATE SKIP LOCKED",
-        Pick::Look => "",
+        _ if code == SqlState::NUMERIC_VALUE_OUT_OF_RANGE => {
+            return StoreError::Backend("order total overflows".into());
+        }
+        _ => return e.into(),
     };
-    let query = c
-        .prepare_cached(&format!(
-            "SELECT e164 FROM numbers
-             WHERE area_id = $1 AND did_type = $2 AND state = 'available'
-               AND (stock_rate_plan_id IS NULL OR stock_rate_plan_id = $3)
-             ORDER BY e164 LIMIT $4{lock}"
-        ))
-        .await?;
-    let rows = c
-        .query(
-            &query,
-            &[
-                &request.area_id.as_str(),
-                &request.did_type.as_str(),
-                &request.rate_plan_id.as_str(),
-                &i64::from(request.quantity),
-            ],
-        )
-        .await?;
-    rows.iter()
-        .map(|row| stored_e164(&row.try_get::<_, String>(0)?))
-        .collect()
+    error.into()
 }

@@ -19,7 +19,7 @@ use crate::domain::billing;
 use crate::domain::events::order_events;
 use crate::domain::order::{OrderPlan, OrderReceipt, OrderRequest};
 use crate::domain::{DomainError, E164, Money, Timestamp};
-use crate::store::rules::{LedgerKind, order_total};
+use crate::store::rules::{LedgerKind, order_memo, order_total};
 use crate::store::{Orders, StoreError, StoreResult};
 
 #[async_trait]
@@ -206,7 +206,7 @@ fn commit_order(
         ])?;
         event.execute(params![e164.as_str(), holder, order_id, now])?;
     }
-    let memo = format!("order {order_id}");
+    let memo = order_memo(order_id);
     let debit = Money(-plan.total.minor());
     let entry = LedgerEntry {
         account: plan.payer.as_str(),

@@ -12,6 +12,7 @@ pub mod raw;
 pub mod receiver;
 mod setup;
 pub mod smtp;
+mod pick;
 mod snapshot;
 pub mod xml;
 
@@ -35,6 +36,7 @@ use tokio::sync::oneshot;
 
 pub use backend::{Backend, TestDatabase, postgres_server, skip_postgres};
 pub use calls::{percent_encode, request_xml};
+pub use pick::assert_picked;
 pub use raw::RawAnswer;
 pub use setup::{MetricsSetup, ServerSetup};
 pub use snapshot::{Snapshot, numbers_digest};
