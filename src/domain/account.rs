@@ -116,8 +116,13 @@ impl Caller {
     /// Whether the caller may act for `account`: its own, or (for a main account) one
     /// of its sub-accounts. Anything else must look exactly like a missing account.
     pub fn may_act_for(&self, account: &Account) -> bool {
-        account.account_number == self.account_number
-            || (self.is_main() && account.parent.as_ref() == Some(&self.account_number))
+        self.may_act_for_number(&account.account_number, account.parent.as_ref())
+    }
+
+    /// [`Caller::may_act_for`] the account `number`, whose main account is `parent`
+    /// (`None` for a main account).
+    pub fn may_act_for_number(&self, number: &AccountNumber, parent: Option<&AccountNumber>) -> bool {
+        *number == self.account_number || (self.is_main() && parent == Some(&self.account_number))
     }
 }
 

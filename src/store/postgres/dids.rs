@@ -7,7 +7,6 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::accounts::account_in_tree;
 use super::{PostgresStore, begin, finish, history, lifecycle};
 use crate::domain::did_requests::{
     DidCancelRequest, DidFilter, DidListRequest, DidMoveRequest, DidPage, DidUpdateRequest,
@@ -18,6 +17,9 @@ use crate::domain::{
 };
 use crate::store::rules::{ColumnValue, filter_columns, status_condition};
 use crate::store::{Dids, StoreError, StoreResult};
+
+/// How many columns [`DID_SELECT`] has.
+const DID_COLUMNS: usize = 20;
 
 /// Columns of [`did_from_row`], from `numbers n JOIN areas a JOIN countries c`.
 pub(super) const DID_SELECT: &str = "SELECT n.e164, n.did_type, n.sms_url, n.sms_email, \
@@ -176,33 +178,55 @@ impl Dids for PostgresStore {
     }
 }
 
+/// DID.LIST in one round trip: the holder (whether it exists and its main account, for
+/// [`crate::domain::Caller::may_act_for_number`]), the count of all matches and the page, in one
+/// statement. Its first row always carries the holder and the count; the page's columns
+/// are NULL there when the page is empty.
 async fn list_dids(c: &impl GenericClient, request: &DidListRequest) -> StoreResult<DidPage> {
-    account_in_tree(c, &request.caller, &request.holder).await?;
     let (clause, values) = filter_clause(&request.holder, &request.filter);
     let held = format!("{clause} AND n.state <> 'available'");
     let mut params = as_params(&values);
-    let total: i64 = c
-        .query_one(
-            &format!("SELECT COUNT(*) FROM numbers n WHERE {held}"),
-            &params,
-        )
-        .await?
-        .try_get(0)?;
     let limit: Option<i64> = request.limit.map(i64::from);
     let offset = request.offset.min(i64::MAX as u64) as i64;
     params.push(&limit);
     params.push(&offset);
     let (limit_at, offset_at) = (params.len() - 1, params.len());
-    let rows = c
-        .query(
-            &format!(
-                "{DID_SELECT} WHERE {held} ORDER BY n.e164 LIMIT ${limit_at} OFFSET ${offset_at}"
-            ),
-            &params,
-        )
+    let query = c
+        .prepare_cached(&format!(
+            "SELECT page.*, h.parent_account_number, h.account_number IS NOT NULL, t.total
+             FROM (SELECT 1) one
+             LEFT JOIN accounts h ON h.account_number = $1
+             CROSS JOIN (SELECT COUNT(*) AS total FROM numbers n WHERE {held}) t
+             LEFT JOIN ({DID_SELECT} WHERE {held}
+                        ORDER BY n.e164 LIMIT ${limit_at} OFFSET ${offset_at}) page ON true
+             ORDER BY page.e164"
+        ))
         .await?;
+    let rows = c.query(&query, &params).await?;
+    let first = rows
+        .first()
+        .ok_or_else(|| StoreError::Backend("DID.LIST answered no row".into()))?;
+    let parent = first
+        .try_get::<_, Option<String>>(DID_COLUMNS)?
+        .map(stored_account_number)
+        .transpose()?;
+    let exists: bool = first.try_get(DID_COLUMNS + 1)?;
+    if !exists
+        || !request
+            .caller
+            .may_act_for_number(&request.holder, parent.as_ref())
+    {
+        return Err(DomainError::AccountNotFound(request.holder.to_string()).into());
+    }
+    let total: i64 = first.try_get(DID_COLUMNS + 2)?;
+    let mut dids = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<_, Option<String>>(0)?.is_some() {
+            dids.push(did_from_row(row)?);
+        }
+    }
     Ok(DidPage {
         total: total as u64,
-        dids: rows.iter().map(did_from_row).collect::<StoreResult<_>>()?,
+        dids,
     })
 }

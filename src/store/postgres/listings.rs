@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 
 use super::PostgresStore;
+use super::pricing::{PLANS_PRICED_IN_AREA, plan_price};
 use crate::domain::catalog::{AreaListing, CountryListing, StateListing};
 use crate::domain::{CountryId, DidType, DomainError};
 use crate::store::{AreaScope, Listings, StoreResult};
@@ -93,51 +94,61 @@ async fn require_country(c: &impl GenericClient, country_id: &str) -> StoreResul
     }
 }
 
+/// ANVEO.AREAS.LIST in one round trip: whether the country or state is known, and its
+/// areas that sell the type and have stock, each with the plans priced there (one row
+/// per area and plan; an area without a priced plan has one row with NULL plan columns;
+/// an unknown or empty scope has one row with NULL area columns).
 async fn list_areas(
     c: &impl GenericClient,
     did_type: DidType,
     scope: &AreaScope,
 ) -> StoreResult<Vec<AreaListing>> {
-    let (column, id) = match scope {
-        AreaScope::Country(country) => {
-            require_country(c, country.as_str()).await?;
-            ("country_id", country.to_string())
-        }
-        AreaScope::State(state) => {
-            let known = c
-                .prepare_cached("SELECT 1 FROM states WHERE state_id = $1")
-                .await?;
-            if c.query_opt(&known, &[state]).await?.is_none() {
-                return Err(DomainError::StateNotFound(state.clone()).into());
-            }
-            ("state_id", state.clone())
-        }
+    let (table, column, id) = match scope {
+        AreaScope::Country(country) => ("countries", "country_id", country.to_string()),
+        AreaScope::State(state) => ("states", "state_id", state.clone()),
     };
     let query = c
         .prepare_cached(&format!(
-            "SELECT area_id, name, area_code, stock FROM (
-               SELECT a.area_id, a.name, a.area_code,
+            "SELECT known.yes, l.area_id, l.name, l.area_code, l.stock,
+                    pp.rate_plan_id, pp.rate_plan_name, pp.monthly100, pp.setup100
+             FROM (SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = $2) AS yes) known
+             LEFT JOIN (
+               SELECT a.area_id, a.country_id, a.name, a.area_code,
                  (SELECT COALESCE(SUM(s.n), 0)::BIGINT FROM stock_counts s
                     WHERE s.area_id = a.area_id AND s.did_type = $1
                       AND s.state = 'available') AS stock
                FROM areas a JOIN area_did_types t ON t.area_id = a.area_id AND t.did_type = $1
-               WHERE a.{column} = $2) listed
-             WHERE stock > 0
-             ORDER BY name, area_id"
+               WHERE a.{column} = $2) l ON l.stock > 0
+             LEFT JOIN LATERAL ({PLANS_PRICED_IN_AREA}) pp ON true
+             ORDER BY l.name, l.area_id, pp.rate_plan_id"
         ))
         .await?;
-    let mut areas = Vec::new();
-    for r in c.query(&query, &[&did_type.as_str(), &id]).await? {
-        areas.push(AreaListing {
-            area_id: r.try_get(0)?,
-            area_name: r.try_get(1)?,
-            area_code: r.try_get(2)?,
-            stock: r.try_get::<_, i64>(3)? as u64,
-            plans: Vec::new(),
-        });
+    let rows = c.query(&query, &[&did_type.as_str(), &id]).await?;
+    if !rows.first().map_or(Ok(false), |r| r.try_get(0))? {
+        return Err(match scope {
+            AreaScope::Country(country) => DomainError::CountryNotFound(country.to_string()),
+            AreaScope::State(state) => DomainError::StateNotFound(state.clone()),
+        }
+        .into());
     }
-    for area in &mut areas {
-        area.plans = super::pricing::area_plan_prices(c, &area.area_id, did_type).await?;
+    let mut areas: Vec<AreaListing> = Vec::new();
+    for r in &rows {
+        let Some(area_id) = r.try_get::<_, Option<String>>(1)? else {
+            continue;
+        };
+        if areas.last().is_none_or(|a| a.area_id != area_id) {
+            areas.push(AreaListing {
+                area_id,
+                area_name: r.try_get(2)?,
+                area_code: r.try_get(3)?,
+                stock: r.try_get::<_, i64>(4)? as u64,
+                plans: Vec::new(),
+            });
+        }
+        if r.try_get::<_, Option<String>>(5)?.is_some() {
+            let area = areas.last_mut().expect("pushed above");
+            area.plans.push(plan_price(r, 5)?);
+        }
     }
     Ok(areas)
 }

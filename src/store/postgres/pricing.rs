@@ -13,19 +13,29 @@ use crate::domain::pricing::{CountryPrice, PriceList};
 use crate::domain::{AreaId, DidType};
 use crate::store::{PriceImportSummary, Pricing, StoreError, StoreResult};
 
-/// Plans priced in an area for a type: the area's own price, else the country's default.
-const AREA_PLANS: &str = "
-    SELECT p.rate_plan_id, p.name,
-           COALESCE(ap.monthly100, cp.monthly100), COALESCE(ap.setup100, cp.setup100)
-    FROM areas a
-    JOIN area_did_types t ON t.area_id = a.area_id AND t.did_type = $2
-    CROSS JOIN rate_plans p
-    LEFT JOIN area_prices ap ON ap.area_id = a.area_id AND ap.rate_plan_id = p.rate_plan_id
-    LEFT JOIN country_prices cp ON cp.country_id = a.country_id AND cp.did_type = $2
+/// The plans priced for type $1 in the area `l` (with `l.area_id`, `l.country_id`): the
+/// area's own price, else the country's default. Joined LATERAL by [`area_plan_prices`] and by
+/// ANVEO.AREAS.LIST (`listings.rs`), so the rule is written once.
+pub(super) const PLANS_PRICED_IN_AREA: &str = "
+    SELECT p.rate_plan_id, p.name AS rate_plan_name,
+           COALESCE(ap.monthly100, cp.monthly100) AS monthly100,
+           COALESCE(ap.setup100, cp.setup100) AS setup100
+    FROM rate_plans p
+    LEFT JOIN area_prices ap ON ap.area_id = l.area_id AND ap.rate_plan_id = p.rate_plan_id
+    LEFT JOIN country_prices cp ON cp.country_id = l.country_id AND cp.did_type = $1
                                AND cp.rate_plan_id = p.rate_plan_id
-    WHERE a.area_id = $1
-      AND (ap.area_id IS NOT NULL OR cp.country_id IS NOT NULL)
-    ORDER BY p.rate_plan_id";
+    WHERE ap.area_id IS NOT NULL OR cp.country_id IS NOT NULL";
+
+/// Plans priced in area $2 for type $1, if the area sells the type.
+fn area_plans_query() -> String {
+    format!(
+        "SELECT pp.rate_plan_id, pp.rate_plan_name, pp.monthly100, pp.setup100
+         FROM areas l JOIN area_did_types t ON t.area_id = l.area_id AND t.did_type = $1
+         CROSS JOIN LATERAL ({PLANS_PRICED_IN_AREA}) pp
+         WHERE l.area_id = $2
+         ORDER BY pp.rate_plan_id"
+    )
+}
 
 #[async_trait]
 impl Pricing for PostgresStore {
@@ -116,18 +126,19 @@ pub(super) async fn area_plan_prices(
     area_id: &str,
     did_type: DidType,
 ) -> StoreResult<Vec<PlanPrice>> {
-    let query = c.prepare_cached(AREA_PLANS).await?;
-    let rows = c.query(&query, &[&area_id, &did_type.as_str()]).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(PlanPrice {
-                rate_plan_id: r.try_get(0)?,
-                rate_plan_name: r.try_get(1)?,
-                monthly100: r.try_get(2)?,
-                setup100: r.try_get(3)?,
-            })
-        })
-        .collect()
+    let query = c.prepare_cached(&area_plans_query()).await?;
+    let rows = c.query(&query, &[&did_type.as_str(), &area_id]).await?;
+    rows.iter().map(|r| plan_price(r, 0)).collect()
+}
+
+/// The plan price in the four columns of `row` from `at` on (as [`PLANS_PRICED_IN_AREA`]).
+pub(super) fn plan_price(row: &tokio_postgres::Row, at: usize) -> StoreResult<PlanPrice> {
+    Ok(PlanPrice {
+        rate_plan_id: row.try_get(at)?,
+        rate_plan_name: row.try_get(at + 1)?,
+        monthly100: row.try_get(at + 2)?,
+        setup100: row.try_get(at + 3)?,
+    })
 }
 
 pub(super) async fn upsert_country_prices(
