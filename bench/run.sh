@@ -14,7 +14,9 @@
 # the WAL's size is sampled meanwhile, and shown again after the graceful stop). Prints
 # requests/s, p50/p99/max latency and the ratio to /health, then runs didhub check. For
 # PostgreSQL a fresh database is created next to the one in the URL and dropped
-# afterwards.
+# afterwards, and pgbench's TPC-B (scale 10, 16 clients, prepared, same duration) runs
+# against the same server after DID.ORDER QUANTITY 1, which is then shown as a ratio to
+# it (run once with --processes 1 and once with --processes 3 to compare).
 #
 # The rate limits are off unless RATE_LIMIT is set (requests a second per key; the
 # burst is twice that; failed authentications get the same number a minute), and
@@ -54,6 +56,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if [ -n "${PG_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null || true; fi
+    if [ -n "${PGB_DB:-}" ]; then psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PGB_DB" >/dev/null || true; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -188,6 +191,25 @@ echo "== $CONNECTIONS connections, $DURATION each"
 measure health /health
 HEALTH_RPS=$(cat "$WORK/health-0.json.rps")
 measure order_q1 /api/v3.asp -m POST -T application/xml -D "$WORK/order1.xml"
+# The PostgreSQL reference of the same run: pgbench's TPC-B (scale 10, 16 clients,
+# prepared statements, the same duration) in a database of its own on the same server,
+# while the didhub processes sit idle; DID.ORDER QUANTITY 1 is shown as a ratio to it.
+if [ -n "$DATABASE" ] && [[ " $SCENARIOS " == *" order_q1 "* ]]; then
+    PGB_DB="didhub_pgbench_$$"
+    psql "$DATABASE" -qc "CREATE DATABASE $PGB_DB" >/dev/null
+    PGB_URL="${DATABASE%/*}/$PGB_DB"
+    pgbench -i -s 10 -q "$PGB_URL" >"$WORK/pgbench-init.log" 2>&1
+    pgbench -c 16 -j 2 -M prepared -T "${DURATION%s}" "$PGB_URL" >"$WORK/pgbench.log" 2>&1
+    psql "$DATABASE" -qc "DROP DATABASE IF EXISTS $PGB_DB" >/dev/null
+    PGB_DB=""
+    TPS=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.log" | head -n 1)
+    python3 - "$TPS" "$WORK/order_q1-0.json.rps" "$PROCESSES" <<'PY'
+import sys
+tps, orders = float(sys.argv[1]), float(open(sys.argv[2]).read())
+print(f"pgbench TPC-B            {tps:10.0f} tps    (scale 10, 16 clients, prepared)")
+print(f"   DID.ORDER Q1 with {sys.argv[3]} process(es): {orders:.0f} orders/s = {orders / tps:.2f}x pgbench (target >= 2x)")
+PY
+fi
 measure_mixed
 measure order_q10 /api/v3.asp -m POST -T application/xml -D "$WORK/order10.xml"
 measure did_list_limit50 "/api/v2.asp?userkey=$LIST_KEY&action=DID.LIST&param%5BLIMIT%5D=50"

@@ -121,7 +121,11 @@ impl Caller {
 
     /// [`Caller::may_act_for`] the account `number`, whose main account is `parent`
     /// (`None` for a main account).
-    pub fn may_act_for_number(&self, number: &AccountNumber, parent: Option<&AccountNumber>) -> bool {
+    pub fn may_act_for_number(
+        &self,
+        number: &AccountNumber,
+        parent: Option<&AccountNumber>,
+    ) -> bool {
         *number == self.account_number || (self.is_main() && parent == Some(&self.account_number))
     }
 }

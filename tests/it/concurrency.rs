@@ -164,7 +164,11 @@ async fn orders_take_free_numbers_at_once_and_wait_only_when_too_few_are_free() 
     let empty = order("1", "FALSE").await;
     empty.assert_error("NOT_ENOUGH_STOCK");
     assert!(
-        empty.error_message.as_deref().unwrap().contains("0 available"),
+        empty
+            .error_message
+            .as_deref()
+            .unwrap()
+            .contains("0 available"),
         "{}",
         empty.raw
     );

@@ -199,7 +199,11 @@ async fn a_populated_database_copies_to_one_that_answers_identically(backend: Ba
     // own rule (docs/API.md, "Which numbers an order gets").
     let left = source
         .store
-        .available_count(&AreaId::parse("area", "1.212").unwrap(), DidType::Geographic, None)
+        .available_count(
+            &AreaId::parse("area", "1.212").unwrap(),
+            DidType::Geographic,
+            None,
+        )
         .await
         .unwrap()
         .to_string();

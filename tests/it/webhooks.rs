@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use didhub::admin::accounts::{AccountSpec, create_account};
 use didhub::api::ApiPolicy;
-use didhub::domain::{DidType, Money, Routing};
 use didhub::domain::delivery::{DeliveryState, RetrySchedule};
+use didhub::domain::{DidType, Money, Routing};
 use serde_json::Value;
 
 use crate::support::receiver::{Behaviour, Receiver, signature_is_valid};
@@ -372,9 +372,13 @@ async fn an_order_delivers_each_did_as_answered_to_the_webhooks_that_take_it(bac
     .unwrap();
     let receiver = Receiver::start(Behaviour::Accept).await;
     for events in ["did.*", "sms.*"] {
-        app.v3_as(&routed, "WEBHOOK.ADD", &[("URL", &receiver.url), ("EVENTS", events)])
-            .await
-            .assert_success();
+        app.v3_as(
+            &routed,
+            "WEBHOOK.ADD",
+            &[("URL", &receiver.url), ("EVENTS", events)],
+        )
+        .await
+        .assert_success();
     }
     let title = "Ünïcode \"quoted\" <tag> & \\ more";
     let reply = app
@@ -402,12 +406,18 @@ async fn an_order_delivers_each_did_as_answered_to_the_webhooks_that_take_it(bac
     }
     delivered.sort_by_key(|data| data["E164"].as_str().unwrap().to_owned());
     assert_eq!(delivered.len(), 3);
-    let order_ids: std::collections::HashSet<String> =
-        delivered.iter().map(|d| d["ORDER_ID"].to_string()).collect();
+    let order_ids: std::collections::HashSet<String> = delivered
+        .iter()
+        .map(|d| d["ORDER_ID"].to_string())
+        .collect();
     assert_eq!(order_ids.len(), 1, "one order: {order_ids:?}");
     for (did, data) in reply.dids.iter().zip(&delivered) {
         let data = data.as_object().unwrap();
-        assert_eq!(data.len(), did.len() + 1, "the DID's attributes and ORDER_ID");
+        assert_eq!(
+            data.len(),
+            did.len() + 1,
+            "the DID's attributes and ORDER_ID"
+        );
         for (name, value) in did {
             let shown = match &data[name.as_str()] {
                 Value::String(s) => s.clone(),
@@ -418,5 +428,9 @@ async fn an_order_delivers_each_did_as_answered_to_the_webhooks_that_take_it(bac
         }
     }
     let deliveries = app.store.list_deliveries(false, 100).await.unwrap();
-    assert_eq!(deliveries.len(), 3, "none for the sms.* webhook: {deliveries:#?}");
+    assert_eq!(
+        deliveries.len(),
+        3,
+        "none for the sms.* webhook: {deliveries:#?}"
+    );
 }

@@ -43,8 +43,9 @@ impl Orders for PostgresStore {
         let mut retries = 0;
         loop {
             match place(&client, &request, now).await {
-                Err(e) if e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
-                    && retries < DEADLOCK_RETRIES =>
+                Err(e)
+                    if e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+                        && retries < DEADLOCK_RETRIES =>
                 {
                     retries += 1;
                 }
@@ -111,7 +112,14 @@ fn event_template(request: &OrderRequest, now: Timestamp) -> String {
         total: Money::ZERO,
     };
     let receipt = plan.receipt(request, Some(0), now);
-    Event::did(EventType::DidOrdered, &receipt.dids[0], &plan.payer, Some(0), now).data
+    Event::did(
+        EventType::DidOrdered,
+        &receipt.dids[0],
+        &plan.payer,
+        Some(0),
+        now,
+    )
+    .data
 }
 
 /// The receipt from the function's row.
@@ -143,10 +151,12 @@ fn receipt(row: &Row, request: &OrderRequest, now: Timestamp) -> StoreResult<Ord
 
 /// The customer's error for a DH exception of the function; any other error as it is.
 fn order_error(e: tokio_postgres::Error, request: &OrderRequest) -> StoreError {
-    let Some((code, detail)) = e
-        .as_db_error()
-        .map(|db| (db.code().clone(), db.detail().unwrap_or_default().to_owned()))
-    else {
+    let Some((code, detail)) = e.as_db_error().map(|db| {
+        (
+            db.code().clone(),
+            db.detail().unwrap_or_default().to_owned(),
+        )
+    }) else {
         return e.into();
     };
     let detail = detail.as_str();

@@ -8,11 +8,11 @@ pub mod backend;
 mod calls;
 pub mod kannel;
 pub mod keyed;
+mod pick;
 pub mod raw;
 pub mod receiver;
 mod setup;
 pub mod smtp;
-mod pick;
 mod snapshot;
 pub mod xml;
 

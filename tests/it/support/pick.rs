@@ -9,12 +9,20 @@ use super::Backend;
 
 /// Asserts that `bought` is what an order of `bought.len()` numbers may get from
 /// `available` (the area's available numbers, lowest first) on `backend`.
-pub fn assert_picked<S: AsRef<str>, T: AsRef<str>>(backend: Backend, bought: &[S], available: &[T]) {
+pub fn assert_picked<S: AsRef<str>, T: AsRef<str>>(
+    backend: Backend,
+    bought: &[S],
+    available: &[T],
+) {
     let bought: Vec<&str> = bought.iter().map(AsRef::as_ref).collect();
     let available: Vec<&str> = available.iter().map(AsRef::as_ref).collect();
     match backend {
         Backend::Sqlite => {
-            assert_eq!(bought, available[..bought.len()], "the lowest numbers first")
+            assert_eq!(
+                bought,
+                available[..bought.len()],
+                "the lowest numbers first"
+            )
         }
         Backend::Postgres => {
             let stock: HashSet<&str> = available.iter().copied().collect();
