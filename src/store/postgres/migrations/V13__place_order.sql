@@ -105,8 +105,13 @@ BEGIN
 
     -- A random point of the available range: E164s are digits, so the point is drawn
     -- between the lowest and the highest as numbers.
-    SELECT min(n.e164), max(n.e164) INTO v_low, v_high FROM numbers n
-    WHERE n.area_id = p_area_id AND n.did_type = p_did_type AND n.state = 'available';
+    -- (Two index probes, written out: min() and max() together may scan the range.)
+    v_low := (SELECT n.e164 FROM numbers n
+              WHERE n.area_id = p_area_id AND n.did_type = p_did_type AND n.state = 'available'
+              ORDER BY n.e164 LIMIT 1);
+    v_high := (SELECT n.e164 FROM numbers n
+               WHERE n.area_id = p_area_id AND n.did_type = p_did_type AND n.state = 'available'
+               ORDER BY n.e164 DESC LIMIT 1);
     v_start := v_low;
     IF v_low IS NOT NULL AND length(v_low) = length(v_high) THEN
         v_start := lpad((v_low::NUMERIC + floor(random()::NUMERIC * (v_high::NUMERIC - v_low::NUMERIC + 1)))::TEXT,
@@ -198,19 +203,6 @@ BEGIN
     SELECT x.e164, 'ordered', p_holder, didhub_place_order.order_id, p_now
     FROM unnest(numbers) WITH ORDINALITY AS x (e164, ord) ORDER BY x.ord;
 
-    -- The debit comes last and is guarded: the balance row is the only one an order
-    -- waits for after its numbers are held, and it never goes below zero.
-    UPDATE accounts SET balance100 = balance100 - total100
-    WHERE account_number = payer AND balance100 - total100 >= 0;
-    IF NOT FOUND THEN
-        -- A concurrent order of the same payer spent the money since the check.
-        SELECT a.balance100 INTO v_balance FROM accounts a WHERE a.account_number = payer;
-        RAISE EXCEPTION USING ERRCODE = 'DH006', MESSAGE = 'INSUFFICIENT_FUNDS',
-            DETAIL = total100::TEXT || ' ' || COALESCE(v_balance, 0)::TEXT;
-    END IF;
-    INSERT INTO ledger (account_number, amount100, kind, order_id, e164, memo, created_at)
-    VALUES (payer, -total100, p_ledger_kind, order_id, NULL, p_memo_prefix || order_id, p_now);
-
     INSERT INTO events (event_id, event_type, occurred_at, account_number, data)
     SELECT p_event_ids[x.ord], p_event_type, p_now, payer,
            (p_event_data || jsonb_build_object(
@@ -227,5 +219,19 @@ BEGIN
     CROSS JOIN webhooks w
     WHERE w.account_number = payer AND string_to_array(w.events, ',') && p_webhook_patterns
     ORDER BY x.ord, w.webhook_id;
+
+    -- The ledger row, then the debit, last and guarded: the payer's balance row is the
+    -- one row every order of that payer needs, so it is locked only for the commit, and
+    -- the balance never goes below zero.
+    INSERT INTO ledger (account_number, amount100, kind, order_id, e164, memo, created_at)
+    VALUES (payer, -total100, p_ledger_kind, order_id, NULL, p_memo_prefix || order_id, p_now);
+    UPDATE accounts SET balance100 = balance100 - total100
+    WHERE account_number = payer AND balance100 - total100 >= 0;
+    IF NOT FOUND THEN
+        -- A concurrent order of the same payer spent the money since the check.
+        SELECT a.balance100 INTO v_balance FROM accounts a WHERE a.account_number = payer;
+        RAISE EXCEPTION USING ERRCODE = 'DH006', MESSAGE = 'INSUFFICIENT_FUNDS',
+            DETAIL = total100::TEXT || ' ' || COALESCE(v_balance, 0)::TEXT;
+    END IF;
 END
 $$;
