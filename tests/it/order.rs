@@ -211,10 +211,22 @@ async fn a_dry_run_answers_like_an_order_and_changes_nothing(backend: Backend) {
     let real = app.main_v3("DID.ORDER", &params).await;
     real.assert_success();
     assert_eq!(real.value("TEST"), None);
-    assert_eq!(
-        real.dids, rehearsal.dids,
-        "the real order picks the same numbers"
-    );
+    match backend {
+        Backend::Sqlite => assert_eq!(
+            real.dids, rehearsal.dids,
+            "the real order picks the same numbers"
+        ),
+        // Each pick starts at its own random point (docs/API.md): the same answer but
+        // for which numbers.
+        Backend::Postgres => {
+            let but_e164 = |dids: &[Vec<(String, String)>]| -> Vec<Vec<(String, String)>> {
+                dids.iter()
+                    .map(|did| did.iter().filter(|(n, _)| n != "E164").cloned().collect())
+                    .collect()
+            };
+            assert_eq!(but_e164(&real.dids), but_e164(&rehearsal.dids));
+        }
+    }
 }
 
 async fn the_order_is_priced_by_the_chosen_plan(backend: Backend) {
