@@ -22,7 +22,7 @@ const fn spec(name: &'static str, order_by: &'static str) -> TableSpec {
     TableSpec { name, order_by }
 }
 
-/// Every table of the schema (migrations V1 to V12) that holds data of its own, parents
+/// Every table of the schema (migrations V1 to V13) that holds data of its own, parents
 /// before children. A table added by a migration must be added here or to
 /// [`DERIVED_TABLES`]: [`copy_database`] refuses a database with a table it does not
 /// know rather than leave it behind.
