@@ -28,6 +28,7 @@ mod metrics;
 mod multi_process;
 mod order;
 mod order_errors;
+mod order_events;
 mod order_processes;
 mod postgres_tls;
 mod rate_limits;
