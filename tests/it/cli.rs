@@ -397,3 +397,13 @@ fn bad_database_urls_are_clear_errors_without_the_password() {
         assert!(!message.contains("s3cret"), "{url}: {message}");
     }
 }
+
+/// Runs `didhub check` on the database at `url` and asserts it finds nothing wrong.
+pub fn assert_check_clean(url: &str) {
+    let check = didhub(url, &["check"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}

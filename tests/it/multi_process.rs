@@ -207,12 +207,7 @@ async fn three_processes_sell_two_hundred_numbers_to_three_hundred_orders_exactl
     }
     assert_eq!(store.audit().await.unwrap(), vec![]);
     store.close().await;
-    let check = crate::cli::didhub(&database.url, &["check"]);
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    crate::cli::assert_check_clean(&database.url);
 }
 
 fn processes_starting_together_on_an_empty_database_migrate_once_and_all_come_up() {

@@ -119,10 +119,5 @@ async fn sixty_four_concurrent_orders_in_one_area_on_three_processes_sell_exactl
     assert_eq!(counts.numbers_available, 1);
     assert_eq!(store.audit().await.unwrap(), vec![]);
     store.close().await;
-    let check = crate::cli::didhub(&database.url, &["check"]);
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    crate::cli::assert_check_clean(&database.url);
 }
