@@ -36,6 +36,9 @@ pub fn install() -> Result<PrometheusHandle, MetricsSetupError> {
                 .and_then(|b| {
                     b.set_buckets_for_metric(Matcher::Full(WRITER_BATCH_SIZE.into()), BATCH_BUCKETS)
                 })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full(ORDER_BATCH_SIZE.into()), BATCH_BUCKETS)
+                })
                 .map_err(|e| e.to_string())?
                 .build_recorder();
             let handle = recorder.handle();
@@ -76,6 +79,7 @@ fn describe() {
         "Idle connections closed to make room at the connection cap"
     );
     describe_histogram!(WRITER_BATCH_SIZE, "Commands per SQLite writer transaction");
+    describe_histogram!(ORDER_BATCH_SIZE, "Orders per PostgreSQL order batch");
     describe_gauge!(
         WRITER_QUEUE_DEPTH,
         "Write commands waiting for the SQLite writer"

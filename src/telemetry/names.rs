@@ -18,6 +18,8 @@ pub const CONNECTIONS_OPEN: &str = "didhub_http_connections_open";
 pub const CONNECTIONS_SHED: &str = "didhub_http_connections_closed_for_room_total";
 /// Histogram: commands committed together by the SQLite writer, per transaction.
 pub const WRITER_BATCH_SIZE: &str = "didhub_sqlite_writer_batch_size";
+/// Histogram: orders placed together by one PostgreSQL order batch.
+pub const ORDER_BATCH_SIZE: &str = "didhub_postgres_order_batch_size";
 /// Gauge: write commands waiting for the SQLite writer.
 pub const WRITER_QUEUE_DEPTH: &str = "didhub_sqlite_writer_queue_depth";
 /// Gauge, labels `pool` (`sqlite_read`, `postgres`) and `state` (`in_use`, `idle`):

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use didhub::admin::accounts::{AccountSpec, create_account};
 use didhub::domain::{DidType, Money};
 
-use crate::support::{Backend, CREDIT, TestApp};
+use crate::support::{Backend, CREDIT, TestApp, wait_until_an_order_waits_for_a_lock};
 
 on_both_backends!(
     multi_thread: sixty_four_parallel_orders_for_forty_numbers_sell_exactly_forty,
@@ -175,31 +175,4 @@ async fn orders_take_free_numbers_at_once_and_wait_only_when_too_few_are_free() 
     drop(holder);
     let _ = driver.await;
     assert_eq!(app.store.audit().await.unwrap(), vec![]);
-}
-
-/// Polls PostgreSQL until a didhub connection of this database waits for a row lock.
-async fn wait_until_an_order_waits_for_a_lock(url: &str) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let driver = tokio::spawn(connection);
-    for _ in 0..500 {
-        let waiting: i64 = client
-            .query_one(
-                "SELECT COUNT(*) FROM pg_stat_activity
-                 WHERE datname = current_database() AND application_name = 'didhub'
-                   AND wait_event_type = 'Lock'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if waiting > 0 {
-            drop(client);
-            let _ = driver.await;
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("no order waited for the held number");
 }

@@ -27,6 +27,7 @@ mod lifecycle;
 mod metrics;
 mod multi_process;
 mod order;
+mod order_batches;
 mod order_errors;
 mod order_events;
 mod order_processes;

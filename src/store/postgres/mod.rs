@@ -36,6 +36,8 @@ mod ledger;
 mod lifecycle;
 mod listings;
 mod migrate;
+mod order_batch;
+mod order_queue;
 mod orders;
 mod pricing;
 mod routes;
@@ -105,6 +107,8 @@ pub struct PostgresStore {
     clock: Arc<dyn Clock>,
     /// Connections of the bulk imports under way ([`bulk_import`]).
     imports: bulk_import::Imports,
+    /// Where real orders wait for their batch ([`order_queue`]).
+    orders: order_queue::OrderQueue,
 }
 
 impl PostgresStore {
@@ -136,10 +140,12 @@ impl PostgresStore {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| StoreError::Backend(format!("building the connection pool: {e}")))?;
+        let orders = order_queue::OrderQueue::start(pool.clone());
         Ok(PostgresStore {
             pool,
             clock: options.clock,
             imports: Default::default(),
+            orders,
         })
     }
 

@@ -8,6 +8,7 @@ pub mod backend;
 mod calls;
 pub mod kannel;
 pub mod keyed;
+mod locks;
 mod pick;
 pub mod raw;
 pub mod receiver;
@@ -36,6 +37,7 @@ use tokio::sync::oneshot;
 
 pub use backend::{Backend, TestDatabase, postgres_server, skip_postgres};
 pub use calls::{percent_encode, request_xml};
+pub use locks::wait_until_an_order_waits_for_a_lock;
 pub use pick::assert_picked;
 pub use raw::RawAnswer;
 pub use setup::{MetricsSetup, ServerSetup};
