@@ -3,9 +3,10 @@
 //! Every method takes a connection from a pool (deadpool-postgres, `pool_size` per
 //! process). Each write is one READ COMMITTED transaction; any error rolls all of it back.
 //! Where the SQLite store relies on its single writer, this one relies on row locks:
-//! - an order picks its numbers with `FOR UPDATE SKIP LOCKED` in ascending E164, so
-//!   concurrent orders, from any number of processes, never wait on or share a number;
-//! - the debit is a guarded `UPDATE ... WHERE balance100 + amount >= 0`, re-checked by
+//! - orders are placed in batches, one statement each ([`order_queue`]); an order picks
+//!   its numbers with `FOR UPDATE SKIP LOCKED` from a random point of the area's range,
+//!   so concurrent orders, from any number of processes, never wait on or share a number;
+//! - a debit is a guarded `UPDATE ... WHERE balance100 + amount >= 0`, re-checked by
 //!   PostgreSQL against the latest committed balance, so a balance never goes negative;
 //! - update, move and cancel lock the numbers they change (`FOR UPDATE`, in E164 order);
 //!   the aging sweep skips numbers another process is releasing.
