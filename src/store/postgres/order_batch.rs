@@ -109,10 +109,27 @@ pub(super) async fn place_batch(
             ],
         )
         .await?;
-    Ok(orders
-        .iter()
-        .zip(&rows)
-        .map(|(order, row)| outcome(row, order))
+    // One row per order, numbered from 1 in the orders' sequence.
+    let mut results: Vec<Option<StoreResult<OrderReceipt>>> = orders.iter().map(|_| None).collect();
+    for row in &rows {
+        let ord: i32 = row.try_get("ord")?;
+        let index = usize::try_from(ord)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .filter(|&i| i < orders.len());
+        if let Some(i) = index {
+            results[i] = Some(outcome(row, &orders[i]));
+        }
+    }
+    Ok(results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| {
+                Err(StoreError::Backend(
+                    "didhub_place_orders answered no row for an order".into(),
+                ))
+            })
+        })
         .collect())
 }
 
