@@ -12,6 +12,7 @@ on_both_backends!(
     a_title_of_255_characters_is_accepted,
     a_sub_account_cannot_order_for_its_main_account,
     insufficient_funds_buys_nothing,
+    a_total_beyond_what_money_can_hold_fails_and_changes_nothing,
     the_quantity_limit_is_configurable
 );
 
@@ -190,6 +191,22 @@ async fn a_sub_account_cannot_order_for_its_main_account(backend: Backend) {
         )
         .await;
     reply.assert_error("ACCOUNT_NOT_FOUND");
+    assert_eq!(app.snapshot().await, before);
+}
+
+/// A price so high that setup plus first month overflows the 64-bit minor units: the
+/// order fails as an internal error (it is the operator's price list, not the customer's
+/// request, that is wrong) and changes nothing.
+async fn a_total_beyond_what_money_can_hold_fails_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.stock("1.212", DidType::Geographic, 3).await;
+    let prices = ",,1.212,SU,90000000000000000.00,90000000000000000.00\n";
+    didhub::admin::prices::import_prices_csv(app.store.as_ref(), prices.as_bytes())
+        .await
+        .unwrap();
+    let before = app.snapshot().await;
+    let reply = app.main_v3("DID.ORDER", &order_params(&[])).await;
+    reply.assert_error("INTERNAL_ERROR");
     assert_eq!(app.snapshot().await, before);
 }
 

@@ -266,7 +266,7 @@ BEGIN
                 CASE WHEN v_last_kind = r.area_id || ' ' || r.did_type THEN v_last END);
             v_last_kind := r.area_id || ' ' || r.did_type;
             v_last := v_picked[cardinality(v_picked)];
-            v_total := (r.monthly100 + r.setup100)::NUMERIC * r.quantity;
+            v_total := (r.monthly100::NUMERIC + r.setup100) * r.quantity;
             v_available := r.balance - COALESCE((v_spent ->> r.payer)::BIGINT, 0);
             IF cardinality(v_picked) < r.quantity THEN
                 error_code := 'DH005';
