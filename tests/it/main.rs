@@ -12,6 +12,7 @@ mod catalog;
 mod catalog_lists;
 mod channels;
 mod cli;
+mod cli_check;
 mod concurrency;
 mod connections;
 mod customer_flow;
