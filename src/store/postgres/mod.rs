@@ -152,10 +152,15 @@ impl PostgresStore {
 
     /// A pooled connection.
     async fn client(&self) -> StoreResult<Object> {
-        let client = self.pool.get().await?;
-        record_pool_use(&self.pool);
-        Ok(client)
+        pooled(&self.pool).await
     }
+}
+
+/// A connection of `pool`, its use recorded.
+async fn pooled(pool: &Pool) -> StoreResult<Object> {
+    let client = pool.get().await?;
+    record_pool_use(pool);
+    Ok(client)
 }
 
 /// The pool's connections in use and idle, and the requests waiting, as one is taken.

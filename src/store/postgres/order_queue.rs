@@ -11,7 +11,7 @@
 //! batch of one payer ends on that payer's balance row, locked from the debit to the
 //! commit, so concurrent batches of a process only queue there behind each other's WAL
 //! flush; one at a time makes the batches larger and sold as much with one process and
-//! a quarter more with three. Processes still run their batches side by side.
+//! about twice as many with three. Processes still run their batches side by side.
 //!
 //! A batch whose statement fails as a whole changed nothing, and is settled so that no
 //! order pays for its neighbours:
@@ -93,15 +93,9 @@ async fn run(pool: &Pool, batch: Vec<Pending>) {
     metrics::histogram!(crate::telemetry::names::ORDER_BATCH_SIZE).record(batch.len() as f64);
     let (orders, replies): (Vec<Placement>, Vec<_>) =
         batch.into_iter().map(|p| (p.order, p.reply)).unzip();
-    let results = match pool.get().await {
-        Ok(client) => {
-            super::record_pool_use(pool);
-            settle(&client, &orders).await
-        }
-        Err(e) => {
-            let error = StoreError::from(e);
-            orders.iter().map(|_| Err(error.clone())).collect()
-        }
+    let results = match super::pooled(pool).await {
+        Ok(client) => settle(&client, &orders).await,
+        Err(error) => orders.iter().map(|_| Err(error.clone())).collect(),
     };
     for (reply, result) in replies.into_iter().zip(results) {
         // A caller that went away (its client hung up) is not waiting for the answer.
